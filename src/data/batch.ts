@@ -1,0 +1,106 @@
+import { ConfigError, HephaestusError } from '../util/errors.js';
+import { Rng, type RngState } from '../util/rng.js';
+
+/** One training batch on the CPU, row-major `[batchSize, seqLen]`. */
+export interface Batch {
+  batchSize: number;
+  seqLen: number;
+  inputs: Int32Array;
+  /** Next token of each input position. */
+  targets: Int32Array;
+  /** 1 where the position counts toward the loss, 0 where it does not (padding, prompt tokens). */
+  mask: Float32Array;
+}
+
+/** Anything that yields batches and can save and restore its position exactly. */
+export interface BatchSource {
+  next(): Batch;
+  /** JSON-serialisable position; {@link BatchSource.restore} continues from it. */
+  state(): BatchSourceState;
+  restore(state: BatchSourceState): void;
+}
+
+/** Saved position of a {@link BatchSource}. */
+export interface BatchSourceState {
+  kind: string;
+  [key: string]: unknown;
+}
+
+/** Options for {@link RandomWindowSampler}. */
+export interface WindowSamplerOptions {
+  batchSize: number;
+  seqLen: number;
+  seed: number;
+}
+
+/**
+ * Samples random windows of `seqLen + 1` tokens from one token stream (nanoGPT style): every row's
+ * targets are its inputs shifted by one. Seeded, and its state is the generator's state.
+ */
+export class RandomWindowSampler implements BatchSource {
+  private readonly tokens: ArrayLike<number>;
+  private readonly options: WindowSamplerOptions;
+  private rng: Rng;
+
+  constructor(tokens: ArrayLike<number>, options: WindowSamplerOptions) {
+    for (const field of ['batchSize', 'seqLen'] as const) {
+      if (!Number.isInteger(options[field]) || options[field] < 1) {
+        throw new ConfigError(field, `must be a positive integer, got ${options[field]}`);
+      }
+    }
+    if (tokens.length < options.seqLen + 1) {
+      throw new HephaestusError('INPUT', `token stream of ${tokens.length} tokens is shorter than one window of ${options.seqLen + 1}`);
+    }
+    this.tokens = tokens;
+    this.options = options;
+    this.rng = new Rng(options.seed);
+  }
+
+  next(): Batch {
+    const { batchSize, seqLen } = this.options;
+    const inputs = new Int32Array(batchSize * seqLen);
+    const targets = new Int32Array(batchSize * seqLen);
+    const starts = this.tokens.length - seqLen;
+    for (let row = 0; row < batchSize; row++) {
+      const start = this.rng.int(starts);
+      for (let i = 0; i < seqLen; i++) {
+        inputs[row * seqLen + i] = this.tokens[start + i];
+        targets[row * seqLen + i] = this.tokens[start + i + 1];
+      }
+    }
+    return { batchSize, seqLen, inputs, targets, mask: new Float32Array(batchSize * seqLen).fill(1) };
+  }
+
+  state(): BatchSourceState {
+    return { kind: 'random-window', rng: this.rng.state() };
+  }
+
+  restore(state: BatchSourceState): void {
+    if (state.kind !== 'random-window') {
+      throw new HephaestusError('CHECKPOINT', `batch source state of kind "${state.kind}" does not fit a random-window sampler`);
+    }
+    this.rng = Rng.fromState(state.rng as RngState);
+  }
+}
+
+/**
+ * Consecutive non-overlapping windows over a token stream, in order: a fixed evaluation set.
+ * At most `maxBatches` batches.
+ */
+export function sequentialBatches(tokens: ArrayLike<number>, batchSize: number, seqLen: number, maxBatches: number): Batch[] {
+  const batches: Batch[] = [];
+  const rowsAvailable = Math.floor((tokens.length - 1) / seqLen);
+  for (let row0 = 0; row0 + batchSize <= rowsAvailable && batches.length < maxBatches; row0 += batchSize) {
+    const inputs = new Int32Array(batchSize * seqLen);
+    const targets = new Int32Array(batchSize * seqLen);
+    for (let row = 0; row < batchSize; row++) {
+      const start = (row0 + row) * seqLen;
+      for (let i = 0; i < seqLen; i++) {
+        inputs[row * seqLen + i] = tokens[start + i];
+        targets[row * seqLen + i] = tokens[start + i + 1];
+      }
+    }
+    batches.push({ batchSize, seqLen, inputs, targets, mask: new Float32Array(batchSize * seqLen).fill(1) });
+  }
+  return batches;
+}

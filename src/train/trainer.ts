@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, BatchSource } from '../data/batch.js';
+import type { LlamaModel } from '../model/model.js';
+import { ConfigError, NonFiniteError, throwIfAborted } from '../util/errors.js';
+import { AdamW } from './adamw.js';
+import { learningRate } from './schedule.js';
+
+/** Optimisation settings of a run. Defaults: see {@link DEFAULT_TRAIN_OPTIONS}. */
+export interface TrainOptions {
+  /** Optimizer updates to run. */
+  steps: number;
+  /** Peak learning rate, reached at the end of warm-up. */
+  lr: number;
+  /** Learning rate at the end of the cosine decay. */
+  minLr: number;
+  warmupSteps: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled weight decay of linear weights (norms and embeddings are never decayed). */
+  weightDecay: number;
+  /** Global gradient-norm clipping threshold; 0 disables clipping. */
+  clipNorm: number;
+  /** Micro-batches whose gradients are averaged into one update. */
+  accumulation: number;
+  /** Non-finite steps in a row after which training stops with {@link NonFiniteError}. */
+  maxNonFiniteInARow: number;
+}
+
+/** Defaults for a small model trained from scratch. */
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  steps: 200, lr: 3e-3, minLr: 3e-4, warmupSteps: 20, beta1: 0.9, beta2: 0.95, eps: 1e-8,
+  weightDecay: 0.1, clipNorm: 1, accumulation: 1, maxNonFiniteInARow: 5,
+};
+
+/** What one optimizer step did. */
+export interface StepResult {
+  /** 1-based count of steps taken, skipped ones included. */
+  step: number;
+  /** Mean loss over the step's micro-batches. */
+  loss: number;
+  /** Global norm of the averaged gradient, before clipping. */
+  gradNorm: number;
+  lr: number;
+  /** True when the loss or gradient was non-finite and no update was applied. */
+  skipped: boolean;
+  /** Tokens that counted toward the loss in this step. */
+  tokens: number;
+}
+
+/**
+ * Runs optimizer steps on a model: forward + backward per micro-batch, gradient averaging,
+ * global-norm clipping, AdamW, warm-up + cosine learning rate, and non-finite step skipping.
+ */
+export class Trainer {
+  readonly model: LlamaModel;
+  readonly options: TrainOptions;
+  readonly optimizer: AdamW;
+  /** Steps taken so far (skipped ones included). */
+  stepCount = 0;
+  /** Steps skipped because of a non-finite loss or gradient. */
+  skippedSteps = 0;
+  private nonFiniteInARow = 0;
+
+  constructor(model: LlamaModel, options: Partial<TrainOptions> = {}) {
+    this.model = model;
+    this.options = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+    validateTrainOptions(this.options);
+    this.optimizer = new AdamW(model.specs, this.options);
+  }
+
+  /** One optimizer step over `accumulation` micro-batches from `source`. */
+  async step(source: BatchSource): Promise<StepResult> {
+    const { accumulation } = this.options;
+    const variables = [...this.model.params.values()];
+    const names = [...this.model.params.keys()];
+    let sums: tf.Tensor[] | undefined;
+    let lossSum: tf.Scalar = tf.scalar(0);
+    let tokens = 0;
+    for (let micro = 0; micro < accumulation; micro++) {
+      const batch = source.next();
+      tokens += countMasked(batch);
+      const { value, grads } = tf.variableGrads(() => batchLoss(this.model, batch), variables);
+      const ordered = variables.map((variable) => grads[variable.name]);
+      sums = sums ? addAndDispose(sums, ordered) : ordered;
+      const nextLoss = tf.add(lossSum, value) as tf.Scalar;
+      lossSum.dispose();
+      value.dispose();
+      lossSum = nextLoss;
+    }
+    const squaredNormTensor = globalSquaredNorm(sums!);
+    const [lossTotal, squaredNorm] = await readScalars(lossSum, squaredNormTensor);
+    tf.dispose([lossSum, squaredNormTensor]);
+    const loss = lossTotal / accumulation;
+    const gradNorm = Math.sqrt(squaredNorm) / accumulation;
+    this.stepCount += 1;
+    const lr = learningRate(this.stepCount, {
+      maxLr: this.options.lr, minLr: this.options.minLr, warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps,
+    });
+    const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
+    if (skipped) {
+      this.recordNonFinite(loss, gradNorm);
+    } else {
+      this.nonFiniteInARow = 0;
+      const clip = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (gradNorm + 1e-6)) : 1;
+      const grads = new Map(names.map((name, i) => [name, sums![i]]));
+      this.optimizer.apply(this.model.params, grads, lr, clip / accumulation, this.model.ops);
+    }
+    tf.dispose(sums!);
+    return { step: this.stepCount, loss, gradNorm, lr, skipped, tokens };
+  }
+
+  /** Mean loss over fixed batches, without gradients (validation / benchmark loss). */
+  async evaluate(batches: Batch[], signal?: AbortSignal): Promise<number> {
+    let weighted = 0;
+    let weight = 0;
+    for (const batch of batches) {
+      throwIfAborted(signal, 'evaluation');
+      const lossTensor = tf.tidy(() => batchLoss(this.model, batch));
+      const [loss] = await readScalars(lossTensor);
+      lossTensor.dispose();
+      const count = countMasked(batch);
+      weighted += loss * count;
+      weight += count;
+    }
+    return weighted / Math.max(weight, 1);
+  }
+
+  /** Frees the optimizer state (the model is the caller's). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private recordNonFinite(loss: number, gradNorm: number): void {
+    this.skippedSteps += 1;
+    this.nonFiniteInARow += 1;
+    if (this.nonFiniteInARow >= this.options.maxNonFiniteInARow) {
+      throw new NonFiniteError(
+        `training stopped: ${this.nonFiniteInARow} non-finite steps in a row (last at step ${this.stepCount}: ` +
+          `loss ${loss}, gradient norm ${gradNorm}); lower the learning rate or check the data`,
+      );
+    }
+  }
+}
+
+function batchLoss(model: LlamaModel, batch: Batch): tf.Scalar {
+  const shape: [number, number] = [batch.batchSize, batch.seqLen];
+  return tf.tidy(() =>
+    model.loss(
+      tf.tensor2d(batch.inputs, shape, 'int32'),
+      tf.tensor2d(batch.targets, shape, 'int32'),
+      tf.tensor2d(batch.mask, shape, 'float32'),
+    ),
+  );
+}
+
+function countMasked(batch: Batch): number {
+  let count = 0;
+  for (const weight of batch.mask) count += weight > 0 ? 1 : 0;
+  return count;
+}
+
+function addAndDispose(sums: tf.Tensor[], more: tf.Tensor[]): tf.Tensor[] {
+  return sums.map((sum, i) => {
+    const next = tf.add(sum, more[i]);
+    sum.dispose();
+    more[i].dispose();
+    return next;
+  });
+}
+
+function globalSquaredNorm(grads: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.addN(grads.map((grad) => tf.sum(tf.square(grad)))) as tf.Scalar);
+}
+
+/** Reads scalars back in one GPU-to-CPU transfer; the caller still owns them. */
+async function readScalars(...scalars: tf.Scalar[]): Promise<number[]> {
+  const stacked = tf.stack(scalars);
+  const values = await stacked.data();
+  stacked.dispose();
+  return Array.from(values);
+}
+
+function validateTrainOptions(options: TrainOptions): void {
+  const positiveInts = ['steps', 'accumulation', 'maxNonFiniteInARow'] as const;
+  for (const field of positiveInts) {
+    if (!Number.isInteger(options[field]) || options[field] < 1) {
+      throw new ConfigError(`train.${field}`, `must be a positive integer, got ${options[field]}`);
+    }
+  }
+  if (!Number.isInteger(options.warmupSteps) || options.warmupSteps < 0) {
+    throw new ConfigError('train.warmupSteps', `must be a non-negative integer, got ${options.warmupSteps}`);
+  }
+  for (const field of ['lr', 'minLr', 'eps', 'weightDecay', 'clipNorm'] as const) {
+    if (!(options[field] >= 0) || !Number.isFinite(options[field])) {
+      throw new ConfigError(`train.${field}`, `must be a finite number >= 0, got ${options[field]}`);
+    }
+  }
+  for (const field of ['beta1', 'beta2'] as const) {
+    if (!(options[field] >= 0 && options[field] < 1)) {
+      throw new ConfigError(`train.${field}`, `must be in [0, 1), got ${options[field]}`);
+    }
+  }
+}
