@@ -87,6 +87,8 @@ function wantedLimits(limits: GPUSupportedLimits): Record<string, number> {
     maxBufferSize: limits.maxBufferSize,
     maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
     maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    // Compatibility-mode devices default to fewer storage buffers than the adapter offers.
+    maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
   };
 }
 

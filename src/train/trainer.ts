@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchSource } from '../data/batch.js';
 import type { LlamaModel } from '../model/model.js';
 import { ConfigError, NonFiniteError, throwIfAborted } from '../util/errors.js';
-import { AdamW } from './adamw.js';
+import { AdamW, type AdamWState } from './adamw.js';
 import { learningRate } from './schedule.js';
 
 /** Optimisation settings of a run. Defaults: see {@link DEFAULT_TRAIN_OPTIONS}. */
@@ -126,6 +126,13 @@ export class Trainer {
     return weighted / Math.max(weight, 1);
   }
 
+  /** Continues a saved run: step counters and optimizer moments (the weights are the model's). */
+  restore(counters: { step: number; skippedSteps: number }, optimizer: AdamWState): void {
+    this.stepCount = counters.step;
+    this.skippedSteps = counters.skippedSteps;
+    this.optimizer.loadState(optimizer, this.model.params);
+  }
+
   /** Frees the optimizer state (the model is the caller's). */
   dispose(): void {
     this.optimizer.dispose();
@@ -170,7 +177,8 @@ function addAndDispose(sums: tf.Tensor[], more: tf.Tensor[]): tf.Tensor[] {
 }
 
 function globalSquaredNorm(grads: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(grads.map((grad) => tf.sum(tf.square(grad)))) as tf.Scalar);
+  // Pairwise adds, not tf.addN: a many-input kernel can exceed the adapter's storage-buffer limit.
+  return tf.tidy(() => grads.map((grad) => tf.sum(tf.square(grad))).reduce((a, b) => tf.add(a, b)) as tf.Scalar);
 }
 
 /** Reads scalars back in one GPU-to-CPU transfer; the caller still owns them. */

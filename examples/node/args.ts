@@ -1,0 +1,26 @@
+import { HephaestusError } from '../../src/util/errors.js';
+
+/** Reads a numeric command-line option, or its default; names the option when it is not a number. */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number, integer = true): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new HephaestusError('INPUT', `--${name} expects ${integer ? 'an integer' : 'a number'}, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+/** Reads a string option, or its default. */
+export function stringOption(values: Record<string, unknown>, name: string, fallback: string): string {
+  const raw = values[name];
+  return typeof raw === 'string' ? raw : fallback;
+}
+
+/** Formats seconds as `1m05s`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `hephaestus-web` command line: `train` a model on a text / JSONL file or the embedded sample,
+ * and `generate` from a checkpoint folder. Run `hephaestus-web help` for the options.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HephaestusError } from '../../src/util/errors.js';
+import { generateCommand, GENERATE_OPTIONS } from './generate-command.js';
+import { trainCommand, TRAIN_OPTIONS } from './train-command.js';
+
+const USAGE = `hephaestus-web: train small Llama-style agent models (Hephaestus recipe) on WebGPU or CPU
+
+Usage:
+  hephaestus-web train [--data FILE] [--preset nano|tiny|small] [--steps N] [--out DIR] ...
+  hephaestus-web generate --checkpoint DIR --prompt TEXT [--max-tokens N] ...
+
+train options:
+  --data FILE          .txt (one document) or .jsonl (objects with a "text" field);
+                       default: the embedded synthetic agent sample (no file, no network)
+  --preset NAME        model size: nano (~0.5M), tiny (~3M), small (~20M)      [nano]
+  --steps N            optimizer steps                                          [150]
+  --batch-size N       sequences per micro-batch                                [8]
+  --seq-len N          tokens per sequence (<= the preset's context)            [64]
+  --accumulation N     micro-batches per step                                   [1]
+  --lr X               peak learning rate                                       [3e-3]
+  --vocab-size N       BPE vocabulary to train (default: the preset's)
+  --tokenizer DIR      use the tokenizer.json in DIR instead of training one
+  --seed N             seed of weights and batch order                          [0]
+  --eval-every N       validation loss every N steps                            [50]
+  --save-every N       checkpoint every N steps (and at the end)                [50]
+  --out DIR            checkpoint folder                                        [checkpoints/run]
+  --resume             continue the run saved in --out
+  --backend NAME       auto | webgpu | cpu                                      [auto]
+
+generate options:
+  --checkpoint DIR     folder written by train
+  --prompt TEXT        text to continue
+  --max-tokens N       [64]    --temperature X [0 = greedy]    --top-k N [0 = all]    --seed N [0]
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'train') {
+    await trainCommand(parse(rest, TRAIN_OPTIONS));
+  } else if (command === 'generate') {
+    await generateCommand(parse(rest, GENERATE_OPTIONS));
+  } else if (command === undefined || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+  } else {
+    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train or generate; see "hephaestus-web help")`);
+  }
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, unknown> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new HephaestusError('INPUT', `${(error as Error).message} (see "hephaestus-web help")`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    // Our errors name the bad input: print the message alone. Anything else is a bug: show the stack.
+    if (error instanceof HephaestusError) process.stderr.write(`error: ${error.message}\n`);
+    else process.stderr.write(`unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(error instanceof HephaestusError && error.code === 'INPUT' ? 2 : 1);
+  },
+);
