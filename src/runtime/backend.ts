@@ -71,7 +71,7 @@ async function initWebGPU(options: BackendOptions): Promise<BackendInfo> {
   });
   // Our own factory instead of the package's: it lets Node pass a GPU object and adapter options
   // (compatibility adapters are invisible to the package's default request).
-  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new HephaestusError('BACKEND', 'the tfjs WebGPU backend failed to initialise');

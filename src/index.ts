@@ -1,0 +1,50 @@
+/**
+ * hephaestus-web: continual pre-training of language-model agents in the browser (the Hephaestus
+ * recipe) on WebGPU through TensorFlow.js. Browser-safe entry; Node helpers are in `hephaestus-web/node`.
+ * @module
+ */
+export { initBackend, backendInfo } from './runtime/backend.js';
+export type { BackendInfo, BackendName, BackendOptions } from './runtime/backend.js';
+
+export { PRESETS, resolveConfig, validateConfig, headDim } from './model/config.js';
+export type { ModelConfig, PresetName } from './model/config.js';
+export { LlamaModel, disposeCache } from './model/model.js';
+export type { CreateModelOptions, KvCache } from './model/model.js';
+export { tfjsOps } from './model/ops.js';
+export type { Ops, AdamWHyper } from './model/ops.js';
+export { paramSpecs, countParams } from './model/params.js';
+export type { ParamSpec } from './model/params.js';
+export { generate, pickToken } from './model/generate.js';
+export type { GenerateOptions, GenerateResult } from './model/generate.js';
+export { toHfConfig, fromHfConfig, exportSafetensors, importSafetensors, readWeights } from './model/hf-format.js';
+export { encodeSafetensors, decodeSafetensors } from './model/safetensors.js';
+export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
+
+export * from './tokenizer/index.js';
+
+export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
+export type { Batch, BatchSource, BatchSourceState, WindowSamplerOptions } from './data/batch.js';
+export { syntheticCorpus, renderToolDoc, SAMPLE_TOOLS } from './data/synthetic.js';
+export type { CorpusDocument, DocumentKind, FunctionSchema, SyntheticOptions } from './data/synthetic.js';
+export { decodeTextFile, parseJsonl } from './data/parse.js';
+export type { JsonlDocuments } from './data/parse.js';
+export { encodeDocuments, splitTokens } from './data/tokens.js';
+
+export { Trainer, DEFAULT_TRAIN_OPTIONS } from './train/trainer.js';
+export type { TrainOptions, StepResult } from './train/trainer.js';
+export { AdamW } from './train/adamw.js';
+export type { AdamWOptions, AdamWState } from './train/adamw.js';
+export { learningRate } from './train/schedule.js';
+export type { LrSchedule } from './train/schedule.js';
+export { runTraining } from './train/loop.js';
+export type { RunOptions, TrainProgress } from './train/loop.js';
+
+export { checkpointFiles, parseCheckpoint } from './store/checkpoint.js';
+export type { Checkpoint, CheckpointFiles, TrainerState } from './store/checkpoint.js';
+
+export { Rng } from './util/rng.js';
+export type { RngState } from './util/rng.js';
+export {
+  HephaestusError, ConfigError, InputError, NonFiniteError, AbortedError,
+} from './util/errors.js';
+export type { ErrorCode } from './util/errors.js';
