@@ -1,4 +1,4 @@
-import { TokenizerError } from './errors.js';
+import { TokenizerError } from '../util/errors.js';
 import { SPECIAL_TOKENS, type SpecialTokenIds, type Tokenizer } from './types.js';
 
 /**

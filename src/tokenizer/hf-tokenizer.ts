@@ -1,5 +1,4 @@
-import { ConfigError } from '../util/errors.js';
-import { TokenizerError } from './errors.js';
+import { ConfigError, TokenizerError } from '../util/errors.js';
 import { SPECIAL_TOKENS, type SpecialTokenIds, type Tokenizer, type TokenizerFiles } from './types.js';
 import type { PreTrainedTokenizer } from '@xenova/transformers/src/tokenizers.js';
 

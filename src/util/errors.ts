@@ -64,3 +64,13 @@ export class AbortedError extends HephaestusError {
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new AbortedError(what);
 }
+
+/**
+ * A tokenizer could not be built or used: malformed `tokenizer.json`, a missing special token, an id
+ * outside the vocabulary. The message names the offending token, id or field.
+ */
+export class TokenizerError extends HephaestusError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOKENIZER', message, options);
+  }
+}
