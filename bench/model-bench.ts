@@ -1,0 +1,189 @@
+/**
+ * Model benchmarks: full training step (forward + backward + clipping + AdamW through `Trainer`),
+ * forward + backward alone, forward alone, and memory of a step, for one preset and one ops variant.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, BatchSource, BatchSourceState } from '../src/data/batch.js';
+import { headDim, resolveConfig, type ModelConfig, type PresetName } from '../src/model/config.js';
+import { LlamaModel } from '../src/model/model.js';
+import { countParams } from '../src/model/params.js';
+import type { BackendName } from '../src/runtime/backend.js';
+import { Trainer } from '../src/train/trainer.js';
+import { Rng } from '../src/util/rng.js';
+import { measure, progress, type Iterations, type Measured } from './lib/stats.js';
+import type { OpsVariant } from './variants.js';
+
+/** One model size and batch shape. */
+export interface ModelCase {
+  preset: PresetName;
+  batchSize: number;
+  seqLen: number;
+  vocabSize: number;
+  /** Iterations of the full step and of forward + backward. */
+  step: Iterations;
+  /** Iterations of the forward pass (cheaper, so usually more). */
+  forward: Iterations;
+}
+
+/** What one (case, backend, variant) measured. */
+export interface ModelResult {
+  label: string;
+  backend: BackendName;
+  variant: string;
+  params: number;
+  tokensPerStep: number;
+  /** Matmul FLOPs of one training step (3x the forward's), see {@link trainingFlops}. */
+  flopsPerStep: number;
+  step: Measured;
+  /** `extra` = time until `tf.variableGrads` returned, i.e. the JS side of recording and encoding. */
+  forwardBackward: Measured;
+  /** `extra` = time until `model.forward` returned. */
+  forward: Measured;
+  memory: {
+    /** Bytes held by tensors between steps (weights, moments, tables). */
+    restingBytes: number;
+    /** High-water mark of tensor bytes during one step (sampled after every kernel by `tf.profile`). */
+    peakBytes: number;
+    /** Kernel invocations of one full step, and the most frequent kernels. */
+    kernels: number;
+    topKernels: [string, number][];
+    tensorsBefore: number;
+    tensorsAfter: number;
+  };
+}
+
+export function caseLabel(c: ModelCase): string {
+  return `${c.preset} B${c.batchSize} T${c.seqLen} V${c.vocabSize}`;
+}
+
+/**
+ * Matmul FLOPs of one training step: forward projections, attention scores and values over the full
+ * T x T square (what the stock composition computes; the causal half is masked, not skipped) and the
+ * output head, times 3 for forward + backward (two matmuls per forward one). Elementwise work is left
+ * out, as usual for model FLOP utilisation.
+ */
+export function trainingFlops(config: ModelConfig, batchSize: number, seqLen: number): number {
+  const tokens = batchSize * seqLen;
+  const d = config.dModel;
+  const qWidth = config.nHeads * headDim(config);
+  const kvWidth = config.nKvHeads * headDim(config);
+  const projections = 2 * tokens * (d * qWidth + 2 * d * kvWidth + qWidth * d + 3 * d * config.ffnHidden);
+  const attention = 2 * 2 * batchSize * config.nHeads * seqLen * seqLen * headDim(config);
+  const head = 2 * tokens * d * config.vocabSize;
+  return 3 * (config.nLayers * (projections + attention) + head);
+}
+
+/** Always the same batch: the bench measures compute, not data loading. */
+class FixedBatchSource implements BatchSource {
+  constructor(private readonly batch: Batch) {}
+  next(): Batch {
+    return this.batch;
+  }
+  state(): BatchSourceState {
+    return { kind: 'fixed' };
+  }
+  restore(): void {}
+}
+
+function randomBatch(batchSize: number, seqLen: number, vocabSize: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  const n = batchSize * seqLen;
+  const inputs = new Int32Array(n);
+  const targets = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    inputs[i] = rng.int(vocabSize);
+    targets[i] = rng.int(vocabSize);
+  }
+  return { batchSize, seqLen, inputs, targets, mask: new Float32Array(n).fill(1) };
+}
+
+/** Waits until every queued kernel that wrote `t` has run (a scalar read-back; WebGPU queues are in order). */
+async function syncOn(t: tf.Tensor): Promise<void> {
+  const probe = tf.tidy(() => tf.sum(t));
+  await probe.data();
+  probe.dispose();
+}
+
+export async function benchModel(c: ModelCase, backend: BackendName, variant: OpsVariant): Promise<ModelResult> {
+  const label = `${caseLabel(c)} ${backend} ${variant.name}`;
+  const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
+  const model = LlamaModel.create(config, { seed: 0, ops: variant.ops });
+  // Many planned steps so the cosine schedule stays near its peak; no warm-up ramp.
+  const trainer = new Trainer(model, { steps: 1_000_000, warmupSteps: 0 });
+  const batch = randomBatch(c.batchSize, c.seqLen, c.vocabSize, 1);
+  const source = new FixedBatchSource(batch);
+  const shape: [number, number] = [c.batchSize, c.seqLen];
+  const variables = [...model.params.values()];
+  const lastUpdated = variables[variables.length - 1];
+
+  // (2) forward only: logits, reduced to a scalar that is read back.
+  const tokens = tf.tensor2d(batch.inputs, shape, 'int32');
+  const forward = await measure(`${label} forward`, async () => {
+    const start = performance.now();
+    const total = tf.tidy(() => tf.sum(model.forward(tokens)));
+    const enqueued = performance.now() - start;
+    await total.data();
+    total.dispose();
+    return enqueued;
+  }, c.forward);
+  tokens.dispose();
+
+  // Forward + backward without the optimizer: the step minus this is clipping + AdamW.
+  const forwardBackward = await measure(`${label} fwd+bwd`, async () => {
+    const start = performance.now();
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => model.loss(
+      tf.tensor2d(batch.inputs, shape, 'int32'),
+      tf.tensor2d(batch.targets, shape, 'int32'),
+      tf.tensor2d(batch.mask, shape, 'float32'),
+    )), variables);
+    const enqueued = performance.now() - start;
+    // The embedding gradient is finished last (it collects the input gather and the tied head).
+    const probe = tf.tidy(() => tf.add(value, tf.sum(grads[variables[0].name])));
+    await probe.data();
+    tf.dispose([probe, value, grads]);
+    return enqueued;
+  }, c.step);
+
+  // (1) full step through the Trainer. Its own read-back (loss, grad norm) happens before AdamW,
+  // so wait for the last parameter update too.
+  const fullStep = async (): Promise<void> => {
+    await trainer.step(source);
+    await syncOn(lastUpdated);
+  };
+  for (let i = 0; i < c.step.warmup; i++) await fullStep(); // creates the AdamW moments
+  const tensorsBefore = tf.memory().numTensors;
+  const step = await measure(`${label} step`, fullStep, { warmup: 0, iters: c.step.iters });
+  const tensorsAfter = tf.memory().numTensors;
+
+  // (4) memory: one more step under the profiler (not timed: profiling adds per-kernel overhead).
+  progress(`${label}: profiling one step for memory`);
+  const restingBytes = tf.memory().numBytes;
+  const profile = await tf.profile(async () => {
+    await fullStep();
+  });
+  const counts = new Map<string, number>();
+  for (const k of profile.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
+  const topKernels = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+
+  trainer.dispose();
+  model.dispose();
+  return {
+    label: caseLabel(c),
+    backend,
+    variant: variant.name,
+    params: countParams(config),
+    tokensPerStep: c.batchSize * c.seqLen,
+    flopsPerStep: trainingFlops(config, c.batchSize, c.seqLen),
+    step,
+    forwardBackward,
+    forward,
+    memory: {
+      restingBytes,
+      peakBytes: Math.max(profile.peakBytes, restingBytes),
+      kernels: profile.kernels.length,
+      topKernels,
+      tensorsBefore,
+      tensorsAfter,
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: measures training and forward throughput of the presets on WebGPU (Dawn in Node)
+ * and on the tfjs CPU backend, the stock matmul ceiling, memory and the tokenizer, and writes
+ * BENCHMARKS.md. Progress goes to stderr.
+ *
+ *   npm run bench                       full run (~6 min on 2 cores), writes BENCHMARKS.md
+ *   npm run bench -- --quick            smoke run, few iterations; prints the report, writes nothing
+ *   ... --out FILE                      write the report to FILE instead
+ *   ... --json FILE                     also write every raw sample as JSON
+ */
+import { writeFileSync } from 'node:fs';
+import { initBackend, type BackendInfo, type BackendName } from '../src/runtime/backend.js';
+import { initNodeBackend } from '../src/runtime/node-webgpu.js';
+import { loadAverage, machineInfo } from './lib/machine.js';
+import { progress, type Iterations } from './lib/stats.js';
+import { benchMatmul, type MatmulCase, type MatmulResult } from './matmul.js';
+import { benchModel, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
+import { renderReport } from './report.js';
+import { benchTokenizer } from './tokenizer-bench.js';
+import { VARIANTS } from './variants.js';
+
+const TEXT_FILE = '../shared/data/text/tinyshakespeare.txt';
+
+interface Plan {
+  webgpuModels: ModelCase[];
+  cpuModels: ModelCase[];
+  webgpuMatmuls: MatmulCase[];
+  cpuMatmuls: MatmulCase[];
+  tokenizer: { sliceBytes: number; vocabSize: number; warmIters: number };
+}
+
+/** Iteration counts chosen so the full run stays near 6 minutes on 2 cores with llvmpipe. */
+function plan(quick: boolean): Plan {
+  const it = (warmup: number, iters: number): Iterations => (quick ? { warmup: 1, iters: 2 } : { warmup, iters });
+  const nano = (step: Iterations, forward: Iterations): ModelCase =>
+    ({ preset: 'nano', batchSize: 8, seqLen: 64, vocabSize: 1024, step, forward });
+  const tiny = (step: Iterations, forward: Iterations): ModelCase =>
+    ({ preset: 'tiny', batchSize: 8, seqLen: 128, vocabSize: 2048, step, forward });
+  return {
+    webgpuModels: [nano(it(2, 10), it(2, 15)), tiny(it(1, 5), it(1, 8))],
+    cpuModels: [nano(it(1, 5), it(1, 8))],
+    webgpuMatmuls: [
+      { n: 1024, reps: 1, iterations: it(1, 8) },
+      { n: 256, reps: 8, iterations: it(2, 10) },
+    ],
+    cpuMatmuls: [{ n: 256, reps: 2, iterations: it(1, 5) }],
+    tokenizer: { sliceBytes: quick ? 64 * 1024 : 256 * 1024, vocabSize: 1024, warmIters: quick ? 1 : 3 },
+  };
+}
+
+function parseArgs(argv: string[]): { quick: boolean; out?: string; json?: string } {
+  const args: { quick: boolean; out?: string; json?: string } = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--out' || arg === '--json') {
+      const value = argv[++i];
+      if (!value) throw new Error(`${arg} needs a file name`);
+      args[arg === '--out' ? 'out' : 'json'] = value;
+    } else throw new Error(`unknown option ${arg} (usage: tsx bench/run.ts [--quick] [--out FILE] [--json FILE])`);
+  }
+  if (!args.quick && !args.out) args.out = 'BENCHMARKS.md';
+  return args;
+}
+
+async function runModels(cases: ModelCase[], backend: BackendName, into: ModelResult[]): Promise<void> {
+  for (const c of cases) {
+    for (const variant of VARIANTS.filter((v) => v.backends.includes(backend))) {
+      progress(`model ${caseLabel(c)} on ${backend} with ${variant.name}`);
+      into.push(await benchModel(c, backend, variant));
+    }
+  }
+}
+
+async function runMatmuls(cases: MatmulCase[], backend: BackendName, into: MatmulResult[]): Promise<void> {
+  for (const c of cases) into.push(await benchMatmul(c, backend));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const p = plan(args.quick);
+  const started = performance.now();
+  const machine = machineInfo();
+  progress(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAtStart}${args.quick ? ' (quick)' : ''}`);
+
+  const tokenizer = await benchTokenizer(TEXT_FILE, p.tokenizer);
+
+  const webgpu: BackendInfo = await initNodeBackend({ prefer: 'webgpu' });
+  progress(`WebGPU adapter: ${webgpu.adapter}`);
+  const matmuls: MatmulResult[] = [];
+  const models: ModelResult[] = [];
+  await runMatmuls(p.webgpuMatmuls, 'webgpu', matmuls);
+  await runModels(p.webgpuModels, 'webgpu', models);
+
+  // The CPU backend last: switching back and forth between backends is not needed.
+  await initBackend({ prefer: 'cpu' });
+  await runMatmuls(p.cpuMatmuls, 'cpu', matmuls);
+  await runModels(p.cpuModels, 'cpu', models);
+
+  const totalSeconds = (performance.now() - started) / 1000;
+  const report = renderReport({
+    machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds,
+    models, matmuls, tokenizer, baseline: VARIANTS[0].name,
+  });
+  if (args.out) {
+    writeFileSync(args.out, report + '\n');
+    progress(`wrote ${args.out} (${totalSeconds.toFixed(0)} s in all)`);
+  } else {
+    process.stdout.write(report + '\n');
+  }
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, tokenizer }, null, 2) + '\n');
+    progress(`wrote ${args.json}`);
+  }
+}
+
+main().then(
+  // Dawn keeps the process alive; leave explicitly once the report is written.
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
