@@ -10,6 +10,7 @@ import { countParams } from '../src/model/params.js';
 import type { BackendName } from '../src/runtime/backend.js';
 import { Trainer } from '../src/train/trainer.js';
 import { Rng } from '../src/util/rng.js';
+import { profileKernels, type KernelProfile } from './lib/kernel-profile.js';
 import { measure, progress, type Iterations, type Measured } from './lib/stats.js';
 import type { OpsVariant } from './variants.js';
 
@@ -19,8 +20,10 @@ export interface ModelCase {
   batchSize: number;
   seqLen: number;
   vocabSize: number;
-  /** Iterations of the full step and of forward + backward. */
+  /** Iterations of the full step. */
   step: Iterations;
+  /** Iterations of forward + backward without the optimizer; left out where too slow (CPU). */
+  forwardBackward?: Iterations;
   /** Iterations of the forward pass (cheaper, so usually more). */
   forward: Iterations;
 }
@@ -35,18 +38,15 @@ export interface ModelResult {
   /** Matmul FLOPs of one training step (3x the forward's), see {@link trainingFlops}. */
   flopsPerStep: number;
   step: Measured;
-  /** `extra` = time until `tf.variableGrads` returned, i.e. the JS side of recording and encoding. */
-  forwardBackward: Measured;
-  /** `extra` = time until `model.forward` returned. */
+  forwardBackward?: Measured;
   forward: Measured;
+  /** One extra, untimed step under the profiler: kernels, time per kernel name, peak tensor bytes. */
+  profile: KernelProfile;
   memory: {
     /** Bytes held by tensors between steps (weights, moments, tables). */
     restingBytes: number;
     /** High-water mark of tensor bytes during one step (sampled after every kernel by `tf.profile`). */
     peakBytes: number;
-    /** Kernel invocations of one full step, and the most frequent kernels. */
-    kernels: number;
-    topKernels: [string, number][];
     tensorsBefore: number;
     tensorsAfter: number;
   };
@@ -119,30 +119,24 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
   // (2) forward only: logits, reduced to a scalar that is read back.
   const tokens = tf.tensor2d(batch.inputs, shape, 'int32');
   const forward = await measure(`${label} forward`, async () => {
-    const start = performance.now();
     const total = tf.tidy(() => tf.sum(model.forward(tokens)));
-    const enqueued = performance.now() - start;
     await total.data();
     total.dispose();
-    return enqueued;
   }, c.forward);
   tokens.dispose();
 
   // Forward + backward without the optimizer: the step minus this is clipping + AdamW.
-  const forwardBackward = await measure(`${label} fwd+bwd`, async () => {
-    const start = performance.now();
+  const forwardBackward = !c.forwardBackward ? undefined : await measure(`${label} fwd+bwd`, async () => {
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => model.loss(
       tf.tensor2d(batch.inputs, shape, 'int32'),
       tf.tensor2d(batch.targets, shape, 'int32'),
       tf.tensor2d(batch.mask, shape, 'float32'),
     )), variables);
-    const enqueued = performance.now() - start;
     // The embedding gradient is finished last (it collects the input gather and the tied head).
     const probe = tf.tidy(() => tf.add(value, tf.sum(grads[variables[0].name])));
     await probe.data();
     tf.dispose([probe, value, grads]);
-    return enqueued;
-  }, c.step);
+  }, c.forwardBackward);
 
   // (1) full step through the Trainer. Its own read-back (loss, grad norm) happens before AdamW,
   // so wait for the last parameter update too.
@@ -155,15 +149,10 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
   const step = await measure(`${label} step`, fullStep, { warmup: 0, iters: c.step.iters });
   const tensorsAfter = tf.memory().numTensors;
 
-  // (4) memory: one more step under the profiler (not timed: profiling adds per-kernel overhead).
-  progress(`${label}: profiling one step for memory`);
+  // (4) memory and time per kernel: one more step under the profiler (not part of the timings).
+  progress(`${label}: profiling one step`);
   const restingBytes = tf.memory().numBytes;
-  const profile = await tf.profile(async () => {
-    await fullStep();
-  });
-  const counts = new Map<string, number>();
-  for (const k of profile.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
-  const topKernels = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const profile = await profileKernels(fullStep);
 
   trainer.dispose();
   model.dispose();
@@ -177,11 +166,10 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
     step,
     forwardBackward,
     forward,
+    profile,
     memory: {
       restingBytes,
       peakBytes: Math.max(profile.peakBytes, restingBytes),
-      kernels: profile.kernels.length,
-      topKernels,
       tensorsBefore,
       tensorsAfter,
     },

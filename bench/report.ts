@@ -21,6 +21,7 @@ export interface BenchResults {
 }
 
 const MB = 1024 * 1024;
+const TOP_KERNELS = 10;
 const range = (t: Timing) => `${fmt(t.p10)} – ${fmt(t.p90)}`;
 const perSecond = (count: number, t: Timing) => fmt(count / (t.median / 1000), 0);
 const times = (x: number) => `${fmt(x, 2)}x`;
@@ -75,20 +76,31 @@ export function renderReport(res: BenchResults): string {
 
   out.push('## Where the step goes', '');
   out.push(table(
-    ['case', 'backend', 'ops', 'forward ms', 'fwd+bwd ms', 'JS side of fwd+bwd ms', 'step ms', 'step − fwd+bwd ms', 'kernels/step'],
+    ['case', 'backend', 'ops', 'forward ms', 'fwd+bwd ms', 'step ms', 'step − fwd+bwd ms', 'kernels/step'],
     models.map((m) => [
-      ...key(m), fmt(m.forward.median), fmt(m.forwardBackward.median),
-      m.forwardBackward.extra ? fmt(m.forwardBackward.extra.median) : 'n/a',
-      fmt(m.step.median), fmt(m.step.median - m.forwardBackward.median), String(m.memory.kernels),
+      ...key(m), fmt(m.forward.median), m.forwardBackward ? fmt(m.forwardBackward.median) : 'not run',
+      fmt(m.step.median), m.forwardBackward ? fmt(m.step.median - m.forwardBackward.median) : 'n/a',
+      String(m.profile.kernels),
     ]),
   ), '');
-  out.push('"JS side" = time until `tf.variableGrads` returned (tape recording, kernel selection and command ' +
-    'encoding; on WebGPU the queued work keeps running after it). "step − fwd+bwd" is gradient-norm clipping ' +
-    '(one read-back) and the AdamW update. Kernels per step counted by `tf.profile`; most frequent:', '');
+  out.push('"step − fwd+bwd" is gradient-norm clipping (one read-back) and the AdamW update. Kernels per step ' +
+    'as `tf.profile` counts them (tfjs kernel invocations, reshapes and identities included).', '');
+  out.push('Time per kernel name, from one extra profiled step (wall time between consecutive kernel completions; ' +
+    'on WebGPU with one queue submission per dispatch for that step, which on Dawn + llvmpipe executes ' +
+    'the dispatch on the calling thread, so execution lands in its kernel\'s slot):', '');
   for (const m of models) {
-    out.push(`- ${key(m).join(' / ')}: ${m.memory.topKernels.map(([name, n]) => `${name} ${n}`).join(', ')}`);
+    const p = m.profile;
+    const top = p.byName.slice(0, TOP_KERNELS);
+    const shown = top.reduce((sum, k) => sum + k.ms, 0);
+    const rest = p.byName.slice(TOP_KERNELS);
+    const attributed = p.byName.reduce((sum, k) => sum + k.ms, 0);
+    const pct = (ms: number) => `${fmt((100 * ms) / p.totalMs, 1)}%`;
+    const rows = top.map((k) => [k.name, String(k.count), fmt(k.ms), pct(k.ms)]);
+    rows.push([`${rest.length} other kernels`, String(rest.reduce((n, k) => n + k.count, 0)), fmt(attributed - shown), pct(attributed - shown)]);
+    rows.push(['after the last kernel (read-back)', '', fmt(p.totalMs - attributed), pct(p.totalMs - attributed)]);
+    out.push(`**${key(m).join(' / ')}**: profiled step ${fmt(p.totalMs)} ms (timed median ${fmt(m.step.median)} ms)`, '');
+    out.push(table(['kernel', 'calls', 'ms', 'share'], rows), '');
   }
-  out.push('');
 
   out.push('## Memory', '');
   out.push(table(

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/runtime/backend.js';
-import { compare, float32DotTolerance, matMulFloat64, randomFloat32 } from '../setup/reference.js';
+import { expectAwkwardMatMulMatchesFloat64 } from '../setup/matmul-check.js';
 import type { GpuWorkerReport } from './gpu-worker.js';
 
 describe('Chromium WebGPU runtime (SwiftShader)', () => {
@@ -17,20 +17,7 @@ describe('Chromium WebGPU runtime (SwiftShader)', () => {
 
   it('a matmul of awkward size matches a float64 reference', async () => {
     if (tf.getBackend() !== 'webgpu') await initBackend({ prefer: 'webgpu' });
-    const [m, k, n] = [37, 61, 29];
-    const a = randomFloat32(m * k, 1);
-    const b = randomFloat32(k * n, 2);
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])));
-    try {
-      expect(product.shape).toEqual([m, n]);
-      const actual = await product.data();
-      const diff = compare(actual, matMulFloat64(a, b, m, k, n));
-      expect(diff.nonFinite).toBe(0);
-      // float32 accumulation over k = 61 terms: about 2e-4 allowed.
-      expect(diff.maxAbs).toBeLessThanOrEqual(float32DotTolerance(k));
-    } finally {
-      product.dispose();
-    }
+    await expectAwkwardMatMulMatchesFloat64();
   });
 });
 
