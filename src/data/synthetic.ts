@@ -1,15 +1,7 @@
 import { renderChat, type ChatMessage } from '../tokenizer/chat-template.js';
 import { Rng } from '../util/rng.js';
+import type { CorpusDocument, DocumentKind } from './document.js';
 
-/** Kinds of document in the agent corpus. */
-export type DocumentKind = 'tool_doc' | 'trajectory' | 'code' | 'text';
-
-/** One document with its kind and where it came from. */
-export interface CorpusDocument {
-  kind: DocumentKind;
-  source: string;
-  text: string;
-}
 
 /** A JSON-schema-like function definition, as in function-calling datasets. */
 export interface FunctionSchema {
@@ -102,15 +94,18 @@ export interface SyntheticOptions {
 export function syntheticCorpus(options: SyntheticOptions = {}): CorpusDocument[] {
   const rng = new Rng(options.seed ?? 0);
   const count = options.documents ?? 600;
-  const makers: [DocumentKind, (rng: Rng) => string][] = [
-    ['tool_doc', (r) => renderToolDoc(r.pick(SAMPLE_TOOLS))],
-    ['trajectory', (r) => renderChat(trajectory(r.pick(SAMPLE_TOOLS), r))],
-    ['code', (r) => codeSample(r.pick(SAMPLE_TOOLS), r)],
-    ['text', (r) => prose(r)],
+  const makers: [DocumentKind, (tool: FunctionSchema, r: Rng) => string][] = [
+    ['tool_doc', (tool) => renderToolDoc(tool)],
+    ['trajectory', (tool, r) => renderChat(trajectory(tool, r))],
+    ['code', (tool, r) => codeSample(tool, r)],
+    ['text', (_, r) => prose(r)],
   ];
   return Array.from({ length: count }, (_, i) => {
     const [kind, make] = makers[i % makers.length];
-    return { kind, source: 'synthetic', text: make(rng) };
+    const tool = rng.pick(SAMPLE_TOOLS);
+    const document: CorpusDocument = { kind, source: 'synthetic', text: make(tool, rng) };
+    if (kind !== 'text') document.functions = [tool.name];
+    return document;
   });
 }
 

@@ -122,3 +122,27 @@ export function encodeChat(
   });
   return { ids, lossMask };
 }
+
+/**
+ * The loss mask of {@link encodeChat} recovered from token ids alone (for documents stored as rendered
+ * text): 1 on the content and closing `<|end|>` of `assistant` and `tool_call` turns, 0 elsewhere,
+ * role tokens included. Tokens outside any turn (e.g. `<|endoftext|>`) get 0.
+ */
+export function chatLossMask(ids: ArrayLike<number>, special: SpecialTokenIds): Uint8Array {
+  const trainedOpeners = new Set([...TRAINED_ROLES].map((role) => special[ROLE_KEYS[role]]));
+  const allOpeners = new Set((Object.keys(ROLE_KEYS) as ChatRole[]).map((role) => special[ROLE_KEYS[role]]));
+  const mask = new Uint8Array(ids.length);
+  let inTrainedTurn = false;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (allOpeners.has(id)) {
+      inTrainedTurn = trainedOpeners.has(id);
+    } else if (id === special.endOfTurn) {
+      mask[i] = inTrainedTurn ? 1 : 0;
+      inTrainedTurn = false;
+    } else {
+      mask[i] = inTrainedTurn ? 1 : 0;
+    }
+  }
+  return mask;
+}
