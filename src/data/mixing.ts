@@ -34,8 +34,8 @@ export interface MixOptions {
 }
 
 /** Result of {@link mixDocuments}. */
-export interface MixResult {
-  documents: SizedDocument[];
+export interface MixResult<T extends SizedDocument = SizedDocument> {
+  documents: T[];
   /** Tokens per group that were aimed at. */
   targets: Record<MixGroup, number>;
   /** Tokens per group actually taken. */
@@ -49,7 +49,7 @@ export interface MixResult {
  * (another shuffled pass), so scarce groups are upsampled rather than the ratio being missed.
  * The output order is group by group; shuffle it before packing.
  */
-export function mixDocuments(documents: SizedDocument[], options: MixOptions): MixResult {
+export function mixDocuments<T extends SizedDocument>(documents: T[], options: MixOptions): MixResult<T> {
   const shares = normaliseRatio(options.ratio);
   const byGroup = groupDocuments(documents);
   for (const group of GROUPS) {
@@ -62,7 +62,7 @@ export function mixDocuments(documents: SizedDocument[], options: MixOptions): M
   const targets = mapGroups((group) => Math.round(total * shares[group]));
   const rng = new Rng(options.seed);
   const taken = mapGroups(() => 0);
-  const selected: SizedDocument[] = [];
+  const selected: T[] = [];
   for (const group of GROUPS) {
     if (targets[group] === 0) continue;
     const picked = fillGroup(byGroup[group], targets[group], rng);
@@ -89,8 +89,8 @@ function normaliseRatio(ratio: MixRatio): Record<MixGroup, number> {
   return mapGroups((group) => ratio[group] / sum);
 }
 
-function groupDocuments(documents: SizedDocument[]): Record<MixGroup, SizedDocument[]> {
-  const groups: Record<MixGroup, SizedDocument[]> = { agent: [], code: [], text: [] };
+function groupDocuments<T extends SizedDocument>(documents: T[]): Record<MixGroup, T[]> {
+  const groups: Record<MixGroup, T[]> = { agent: [], code: [], text: [] };
   for (const item of documents) {
     if (item.tokens > 0) groups[GROUP_OF_KIND[item.document.kind]].push(item);
   }
@@ -103,8 +103,8 @@ function largestTotal(shares: Record<MixGroup, number>, available: Record<MixGro
   return Math.floor(Math.min(...limits));
 }
 
-function fillGroup(items: SizedDocument[], target: number, rng: Rng): SizedDocument[] {
-  const picked: SizedDocument[] = [];
+function fillGroup<T extends SizedDocument>(items: T[], target: number, rng: Rng): T[] {
+  const picked: T[] = [];
   let tokens = 0;
   while (tokens < target) {
     const order = rng.shuffle([...items]);
