@@ -49,3 +49,17 @@ export {
   HephaestusError, ConfigError, InputError, NonFiniteError, AbortedError,
 } from './util/errors.js';
 export type { ErrorCode } from './util/errors.js';
+
+export { normalizeForHash, exactKey, hash64, shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './data/dedup.js';
+export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './data/dedup.js';
+export { splitByFunction, checkLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './data/heldout.js';
+export type { SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit } from './data/heldout.js';
+export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './data/mixing.js';
+export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './data/mixing.js';
+export { PackedDataset } from './data/packing.js';
+export type { PackOptions, PackStats, TokenizedDocument } from './data/packing.js';
+export { compositionReport, formatComposition } from './data/report.js';
+export type { CompositionEntry, CompositionReport } from './data/report.js';
+export { corpusJsonl, llmcShards } from './data/export.js';
+export { searchMixRatio, fitOptimum } from './train/mix-search.js';
+export type { MixSearchOptions, MixSearchPoint, MixSearchResult, TokenizedCorpusDocument } from './train/mix-search.js';
