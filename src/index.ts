@@ -24,11 +24,24 @@ export * from './tokenizer/index.js';
 
 export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
 export type { Batch, BatchSource, BatchSourceState, WindowSamplerOptions } from './data/batch.js';
-export { syntheticCorpus, renderToolDoc, SAMPLE_TOOLS } from './data/synthetic.js';
-export type { FunctionSchema, SyntheticOptions } from './data/synthetic.js';
+export {
+  toolDocText, toolDocFromFunction, toolDocFromApiRecord, toolsSystemPrompt, callJson, trajectoryMessages,
+  trajectoryText, trajectoryDocument, codeDocument, instructionPair, checkFunctionDefinition, isEmptyField, NO_CALL_ANSWER,
+} from './data/formats.js';
+export type {
+  JsonValue, JsonObject, ParameterSchema, ObjectSchema, FunctionDefinition, ApiRecord, ToolCall, TrajectoryStep,
+  ToolDocOptions, TrajectoryDocumentOptions, InstructionPairInput, FunctionDefinitionCheck,
+} from './data/formats.js';
+export {
+  syntheticCorpus, SAMPLE_TOOLS, sampleValue, sampleArguments, validateCall, simulateEnvironment, syntheticTrajectories,
+  syntheticTrajectorySteps, syntheticCode, syntheticInstruction, syntheticToolDoc, TRAJECTORY_VARIANTS,
+} from './data/synthetic.js';
+export type {
+  SyntheticOptions, SampleArgumentsOptions, TrajectoryVariant, TrajectoryStepOptions, SyntheticTrajectoryOptions,
+  SyntheticCodeOptions, SyntheticInstructionOptions,
+} from './data/synthetic.js';
+export * from './data/sources/index.js';
 export type { CorpusDocument, DocumentKind } from './data/document.js';
-export { decodeTextFile, parseJsonl } from './data/parse.js';
-export type { JsonlDocuments } from './data/parse.js';
 export { encodeDocuments, splitTokens } from './data/tokens.js';
 
 export { Trainer, DEFAULT_TRAIN_OPTIONS } from './train/trainer.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RandomWindowSampler, sequentialBatches, type BatchSourceState } from '../../src/data/batch.js';
-import { readDocumentsFile } from '../../src/data/node-files.js';
+import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
+import '../../src/data/sources/node-lines.js';
 import { syntheticCorpus } from '../../src/data/synthetic.js';
 import { encodeDocuments, splitTokens } from '../../src/data/tokens.js';
 import { PRESETS, resolveConfig, type PresetName } from '../../src/model/config.js';
@@ -88,7 +89,11 @@ export async function trainCommand(values: Record<string, unknown>): Promise<voi
 }
 
 async function loadTexts(file: string | undefined, seed: number): Promise<string[]> {
-  if (file) return readDocumentsFile(file);
+  if (file) {
+    const jsonl = /\.jsonl?$/i.test(file);
+    const { items } = await readAll(jsonl ? readJsonlDocuments(file) : readTextDocuments(file));
+    return items.map((document) => document.text);
+  }
   log('data: embedded synthetic agent sample (tool docs, trajectories, code, prose)');
   return syntheticCorpus({ seed }).map((document) => document.text);
 }

@@ -4,9 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDocumentsFile } from '../../src/data/node-files.js';
-import { decodeTextFile, parseJsonl } from '../../src/data/parse.js';
-import { InputError } from '../../src/util/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,33 +13,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('malformed input is reported with file and line', () => {
-  it('empty file', () => {
-    expect(() => decodeTextFile(new Uint8Array(0), 'a.txt')).toThrow('a.txt: file is empty');
-  });
-
-  it('binary file: NUL byte and invalid UTF-8, with the line they are on', () => {
-    const nul = new TextEncoder().encode('line one\nline two\nthree\0');
-    expect(() => decodeTextFile(nul, 'b.bin')).toThrow('b.bin:3: binary file');
-    const invalid = new Uint8Array([...new TextEncoder().encode('ok\nok\nok\nbad '), 0xff, 0xfe, 0x41]);
-    expect(() => decodeTextFile(invalid, 'c.txt')).toThrow('c.txt:4: not valid UTF-8');
-  });
-
-  it('JSONL with a broken line: throws naming the line, or skips and reports it', () => {
-    const content = '{"text":"one"}\n\n{"text": two}\n{"title":"x"}\n[1]\n{"text":"five"}\n';
-    expect(() => parseJsonl(content, 'd.jsonl')).toThrow(InputError);
-    expect(() => parseJsonl(content, 'd.jsonl')).toThrow(/^d\.jsonl:3: invalid JSON/);
-    const lenient = parseJsonl(content, 'd.jsonl', { onError: 'skip' });
-    expect(lenient.texts).toEqual(['one', 'five']);
-    expect(lenient.skipped.map((s) => s.line)).toEqual([3, 4, 5]);
-    expect(lenient.skipped[1].reason).toBe('missing string field "text"');
-  });
-
-  it('a missing file names the path', async () => {
-    await expect(readDocumentsFile(join(dir, 'missing.txt'))).rejects.toThrow(/missing\.txt: cannot read file \(ENOENT\)/);
-  });
-});
-
+// Each reader's error handling is tested in sources.test.ts; this is what a CLI user sees.
 describe('the CLI prints the error, not a stack trace', () => {
   const run = async (args: string[]) => {
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/node/cli.ts', ...args], {

@@ -1,0 +1,412 @@
+import type { CorpusDocument } from '../document.js';
+import {
+  codeDocument, instructionPair, isEmptyField, toolDocFromApiRecord, trajectoryDocument,
+  type ApiRecord, type JsonObject, type JsonValue, type ToolCall, type TrajectoryStep,
+} from '../formats.js';
+import type { SourceInput } from './lines.js';
+import {
+  errorMessage, isObject, jsonValue, lineBatches, SKIP, recordStream,
+  type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
+} from './stream.js';
+
+/**
+ * Readers of the Gorilla files: API documentation records (`gorilla/api/*_api.jsonl`) and APIBench
+ * instruction -> API call pairs (`gorilla/apibench/*.json`, one JSON object per line).
+ *
+ * Browser-safe.
+ * @module
+ */
+
+/** An {@link ApiRecord} with where it came from. */
+export interface ApiRecordEntry {
+  record: ApiRecord;
+  /** `file:line`. */
+  source: string;
+}
+
+function apiRecordProblem(value: unknown): string | ApiRecord {
+  if (!isObject(value)) return 'expected a JSON object';
+  if (typeof value.api_name !== 'string' || value.api_name.trim() === '') return 'missing string field "api_name"';
+  if (typeof value.api_call !== 'string' || value.api_call.trim() === '') return 'missing string field "api_call"';
+  for (const field of ['domain', 'framework', 'description'] as const) {
+    if (value[field] !== undefined && value[field] !== null && typeof value[field] !== 'string') return `field "${field}" must be a string`;
+  }
+  return value as unknown as ApiRecord;
+}
+
+async function* apiRecords(
+  context: ReadContext, input: SourceInput, name?: string,
+): AsyncGenerator<{ file: string; line: number; record: ApiRecord }> {
+  for await (const { file, lines } of lineBatches(context, input, name)) {
+    for (const sourceLine of lines) {
+      const value = jsonValue(context, file, sourceLine);
+      if (value === SKIP) continue;
+      const line = sourceLine.line;
+      const parsed = apiRecordProblem(value);
+      if (typeof parsed === 'string') {
+        context.reject(file, line, parsed);
+        continue;
+      }
+      yield { file, line, record: parsed };
+    }
+  }
+}
+
+/** Reads a Gorilla API file (`gorilla/api/*.jsonl`), streaming: one {@link ApiRecordEntry} per line. */
+export function readGorillaApiRecords(input: SourceInput, options: ReadOptions = {}): RecordStream<ApiRecordEntry> {
+  return recordStream(async function* (context) {
+    for await (const { file, line, record } of apiRecords(context, input)) {
+      context.accept(file);
+      yield { item: { record, source: `${file}:${line}` }, file };
+    }
+  }, options);
+}
+
+/**
+ * The example code of an API record as one piece of code, or `undefined` when there is none (`""`,
+ * `N/A`, null). The data holds it as a string, a list of lines, or an object of named snippets (whose
+ * values are code, or, in some TensorFlow Hub records, empty with the code in the key).
+ */
+export function exampleCodeText(value: JsonValue | undefined): string | undefined {
+  if (value === undefined || isEmptyField(value)) return undefined;
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (Array.isArray(value)) text = value.map((item) => exampleCodeText(item) ?? '').filter((item) => item !== '').join('\n');
+  else if (typeof value === 'object' && value !== null) {
+    text = Object.entries(value)
+      .map(([key, item]) => (isEmptyField(item) ? key : exampleCodeText(item) ?? ''))
+      .filter((item) => item !== '')
+      .join('\n');
+  } else text = String(value);
+  text = text.trim();
+  return text === '' ? undefined : text;
+}
+
+/** Options of {@link readGorillaApiDocuments}. */
+export interface GorillaApiDocumentOptions extends ReadOptions {
+  /** Emit a `code` document from each record's example code, where it has one (default true). */
+  code?: boolean;
+}
+
+/**
+ * Corpus documents from a Gorilla API file, streaming: per record a `tool_doc`
+ * ({@link toolDocFromApiRecord}) and, when the record has example code, a `code` document
+ * ({@link exampleCodeText}); both about the record's `api_name`. `source` is `file:line`.
+ */
+export function readGorillaApiDocuments(input: SourceInput, options: GorillaApiDocumentOptions = {}): DocumentStream {
+  return recordStream((context) => gorillaApiDocumentRecords(context, input, options), options);
+}
+
+/** @internal The documents of a Gorilla API file under `context`. */
+export async function* gorillaApiDocumentRecords(
+  context: ReadContext, input: SourceInput, options: GorillaApiDocumentOptions, name?: string,
+): AsyncGenerator<{ item: CorpusDocument; file: string }> {
+  const withCode = options.code ?? true;
+  for await (const { file, line, record } of apiRecords(context, input, name)) {
+    const source = `${file}:${line}`;
+    const documents: CorpusDocument[] = [toolDocFromApiRecord(record, source)];
+    const code = withCode ? exampleCodeText(record.example_code) : undefined;
+    if (code !== undefined) documents.push(codeDocument({ code, source, functions: [record.api_name] }));
+    context.accept(file);
+    for (const document of documents) yield { item: document, file };
+  }
+}
+
+/** One APIBench record: a user's need, the API call that answers it, and the API's documentation. */
+export interface ApibenchRecord {
+  /** The user's need. */
+  instruction: string;
+  /** Why this API (the data's `explanation`), when present. */
+  explanation?: string;
+  /** Code that makes the call (the data's inner `code`), when present. */
+  code?: string;
+  /** The API call as Python, e.g. `torch.hub.load(repo_or_dir='pytorch/vision', model='resnet50', pretrained=True)`. */
+  apiCall: string;
+  /** {@link apiCall} as a {@link ToolCall}, when it is a keyword-argument call with literal values. */
+  call?: ToolCall;
+  provider: string;
+  /** The documentation record of the API. */
+  api: ApiRecord;
+  /** `file:line`. */
+  source: string;
+}
+
+function unquote(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length >= 2 && (trimmed[0] === '"' || trimmed[0] === "'") && trimmed[trimmed.length - 1] === trimmed[0]) {
+    return trimmed.slice(1, -1).trim();
+  }
+  return trimmed;
+}
+
+const INSTRUCTION = /^\s*(?:\{\s*'Instruction'\s*:|###\s*Instruction\s*:)\s*([\s\S]*?)(?:,\s*'(?:Input|Output)'\s*:|\n\s*###\s*(?:Input|Output)\s*:)/;
+const EXPLANATION = /'explanation'\s*:\s*([\s\S]*?)(?:,\s*'code'\s*:|\s*\}\s*\}?\s*$)/;
+const INNER_CODE = /'code'\s*:\s*([\s\S]*?)\s*\}\s*\}?\s*$/;
+
+/**
+ * Pulls instruction, explanation and code out of an APIBench `code` field: a Python-dict-like string in
+ * two layouts (`{'Instruction': ..., 'Output': {...}}` in train, `###Instruction: ...\n###Output: {...}`
+ * in eval) whose quoting is not consistent enough for a parser, so fields are cut at their keys.
+ */
+export function parseApibenchText(text: string): { instruction?: string; explanation?: string; code?: string } {
+  const instruction = INSTRUCTION.exec(text)?.[1];
+  const explanation = EXPLANATION.exec(text)?.[1];
+  const code = INNER_CODE.exec(text)?.[1];
+  const clean = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const out = unquote(value);
+    return out === '' ? undefined : out;
+  };
+  return { instruction: clean(instruction), explanation: clean(explanation), code: clean(code) };
+}
+
+/** Tokenizer of {@link parsePythonCall}: reads one Python literal at `position`. */
+class PythonLiteralReader {
+  position = 0;
+  constructor(private readonly text: string) {}
+
+  private skipSpace(): void {
+    while (this.position < this.text.length && /\s/.test(this.text[this.position])) this.position += 1;
+  }
+
+  peek(): string {
+    this.skipSpace();
+    return this.text[this.position] ?? '';
+  }
+
+  expect(char: string): void {
+    if (this.peek() !== char) throw new Error(`expected ${char} at ${this.position}`);
+    this.position += 1;
+  }
+
+  identifier(): string | undefined {
+    this.skipSpace();
+    const match = /^[A-Za-z_][\w.]*/.exec(this.text.slice(this.position));
+    if (match === null) return undefined;
+    this.position += match[0].length;
+    return match[0];
+  }
+
+  literal(): JsonValue {
+    const char = this.peek();
+    if (char === "'" || char === '"') return this.string(char);
+    if (char === '[' || char === '(') return this.sequence(char === '[' ? ']' : ')');
+    if (char === '{') return this.dict();
+    const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.position));
+    if (number !== null) {
+      this.position += number[0].length;
+      return Number(number[0]);
+    }
+    const word = this.identifier();
+    if (word === 'True') return true;
+    if (word === 'False') return false;
+    if (word === 'None') return null;
+    throw new Error(`not a literal at ${this.position}`);
+  }
+
+  private string(quote: string): string {
+    this.position += 1;
+    let out = '';
+    while (this.position < this.text.length) {
+      const char = this.text[this.position];
+      this.position += 1;
+      if (char === quote) return out;
+      if (char === '\\' && this.position < this.text.length) {
+        const next = this.text[this.position];
+        this.position += 1;
+        out += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+      } else {
+        out += char;
+      }
+    }
+    throw new Error('unterminated string');
+  }
+
+  private sequence(close: string): JsonValue[] {
+    this.position += 1;
+    const items: JsonValue[] = [];
+    while (this.peek() !== close) {
+      items.push(this.literal());
+      if (this.peek() === ',') this.position += 1;
+      else break;
+    }
+    this.expect(close);
+    return items;
+  }
+
+  private dict(): JsonObject {
+    this.position += 1;
+    const out: JsonObject = {};
+    while (this.peek() !== '}') {
+      const key = this.literal();
+      this.expect(':');
+      out[String(key)] = this.literal();
+      if (this.peek() === ',') this.position += 1;
+      else break;
+    }
+    this.expect('}');
+    return out;
+  }
+}
+
+/**
+ * Reads a Python call with keyword arguments and literal values, e.g.
+ * `torch.hub.load(repo_or_dir='pytorch/vision', model='resnet50', pretrained=True)` ->
+ * `{"name": "torch.hub.load", "arguments": {"repo_or_dir": "pytorch/vision", "model": "resnet50", "pretrained": true}}`.
+ * An assignment in front (`model = ...`) is dropped and `**{...}` literal dicts are unpacked. Returns
+ * `undefined` for anything else (positional arguments, variables, expressions), whose arguments have no
+ * JSON form.
+ */
+export function parsePythonCall(expression: string): ToolCall | undefined {
+  const reader = new PythonLiteralReader(expression.replace(/^\s*[A-Za-z_][\w, ]*=(?!=)\s*(?=[A-Za-z_][\w.]*\s*\()/, ''));
+  try {
+    const name = reader.identifier();
+    if (name === undefined) return undefined;
+    reader.expect('(');
+    const args: JsonObject = {};
+    while (reader.peek() !== ')') {
+      if (reader.peek() === '*') {
+        // `**{'k': v}`: literal keyword arguments unpacked from a dict.
+        reader.expect('*');
+        reader.expect('*');
+        const unpacked = reader.literal();
+        if (typeof unpacked !== 'object' || unpacked === null || Array.isArray(unpacked)) return undefined;
+        Object.assign(args, unpacked);
+        if (reader.peek() === ',') reader.position += 1;
+        else break;
+        continue;
+      }
+      const key = reader.identifier();
+      if (key === undefined || key.includes('.')) return undefined;
+      reader.expect('=');
+      args[key] = reader.literal();
+      if (reader.peek() === ',') reader.position += 1;
+      else break;
+    }
+    reader.expect(')');
+    if (reader.peek() !== '') return undefined;
+    return { name, arguments: args };
+  } catch {
+    return undefined;
+  }
+}
+
+async function* apibenchRecords(
+  context: ReadContext, input: SourceInput, name?: string,
+): AsyncGenerator<{ file: string; line: number; record: ApibenchRecord }> {
+  for await (const { file, lines } of lineBatches(context, input, name)) {
+    for (const sourceLine of lines) {
+      const value = jsonValue(context, file, sourceLine);
+      if (value === SKIP) continue;
+      const line = sourceLine.line;
+      if (!isObject(value)) {
+        context.reject(file, line, 'expected a JSON object');
+        continue;
+      }
+      if (typeof value.code !== 'string') {
+        context.reject(file, line, 'missing string field "code"');
+        continue;
+      }
+      if (typeof value.api_call !== 'string' || value.api_call.trim() === '') {
+        context.reject(file, line, 'missing string field "api_call"');
+        continue;
+      }
+      const api = apiRecordProblem(value.api_data);
+      if (typeof api === 'string') {
+        context.reject(file, line, `api_data: ${api}`);
+        continue;
+      }
+      const parsed = parseApibenchText(value.code);
+      if (parsed.instruction === undefined) {
+        context.reject(file, line, 'no instruction found in field "code"');
+        continue;
+      }
+      const record: ApibenchRecord = {
+        instruction: parsed.instruction,
+        apiCall: value.api_call,
+        provider: typeof value.provider === 'string' ? value.provider : '',
+        api,
+        source: `${file}:${line}`,
+      };
+      if (parsed.explanation !== undefined) record.explanation = parsed.explanation;
+      if (parsed.code !== undefined) record.code = parsed.code;
+      const call = parsePythonCall(value.api_call);
+      if (call !== undefined) record.call = call;
+      yield { file, line, record };
+    }
+  }
+}
+
+/** Reads an APIBench file (`gorilla/apibench/*.json`), streaming: one {@link ApibenchRecord} per line. */
+export function readApibenchRecords(input: SourceInput, options: ReadOptions = {}): RecordStream<ApibenchRecord> {
+  return recordStream(async function* (context) {
+    for await (const { file, record } of apibenchRecords(context, input)) {
+      context.accept(file);
+      yield { item: record, file };
+    }
+  }, options);
+}
+
+/** Options of {@link readApibenchDocuments}. */
+export interface ApibenchDocumentOptions extends ReadOptions {
+  /** Emit a trajectory per record (default true). */
+  trajectories?: boolean;
+  /** Emit an instruction pair per record (default true). */
+  instructions?: boolean;
+}
+
+/**
+ * The steps of an APIBench record as a trajectory: the need (user), the explanation as reasoning (or
+ * the API's description when the record has none), the call ({@link ApibenchRecord.call}; when the call
+ * has no JSON form the reply shows the Python call instead), and the code as the answer when present.
+ */
+export function apibenchSteps(record: ApibenchRecord): TrajectoryStep[] {
+  const reasoning = record.explanation
+    ?? `The ${record.api.api_name} API fits: ${record.api.description ?? record.api.functionality ?? record.api.domain ?? ''}`.trim();
+  const steps: TrajectoryStep[] = [{ type: 'user', text: record.instruction }, { type: 'reasoning', text: reasoning }];
+  if (record.call !== undefined) steps.push({ type: 'call', call: record.call });
+  const code = record.code ?? (record.call === undefined ? record.apiCall : undefined);
+  if (code !== undefined) steps.push({ type: 'answer', text: `\`\`\`python\n${code}\n\`\`\`` });
+  return steps;
+}
+
+/**
+ * Corpus documents from an APIBench file, streaming: per record a `trajectory` ({@link apibenchSteps})
+ * and an `instruction` pair (the need, then the call; no tool listing, as in Gorilla's zero-shot
+ * setting), both about the API's `api_name`. `source` is `file:line`.
+ *
+ * APIBench eval is an evaluation set: keep it out of training where it is scored.
+ */
+export function readApibenchDocuments(input: SourceInput, options: ApibenchDocumentOptions = {}): DocumentStream {
+  return recordStream((context) => apibenchDocumentRecords(context, input, options), options);
+}
+
+/** @internal The documents of an APIBench file under `context`. */
+export async function* apibenchDocumentRecords(
+  context: ReadContext, input: SourceInput, options: ApibenchDocumentOptions, name?: string,
+): AsyncGenerator<{ item: CorpusDocument; file: string }> {
+  const trajectories = options.trajectories ?? true;
+  const instructions = options.instructions ?? true;
+  for await (const { file, line, record } of apibenchRecords(context, input, name)) {
+    const functions = [record.api.api_name];
+    const documents: CorpusDocument[] = [];
+    try {
+      if (trajectories) documents.push(trajectoryDocument(apibenchSteps(record), { source: record.source, functions }));
+      if (instructions) {
+        documents.push(instructionPair({
+          tools: [],
+          user: record.instruction,
+          calls: record.call === undefined ? [] : [record.call],
+          answer: `\`\`\`python\n${record.apiCall}\n\`\`\``,
+          source: record.source,
+          functions,
+        }));
+      }
+    } catch (error) {
+      context.reject(file, line, errorMessage(error));
+      continue;
+    }
+    context.accept(file);
+    for (const document of documents) yield { item: document, file };
+  }
+}

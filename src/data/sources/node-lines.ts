@@ -1,0 +1,62 @@
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setPathOpener, type ByteSource } from './lines.js';
+
+/**
+ * Node-only sources: files by path, streamed with `fs.createReadStream` (1 MiB chunks), and a directory
+ * walk. Importing this module registers {@link fileSource} as the path opener, so every reader also
+ * accepts a plain file path (the Node entry `hephaestus-web/node` imports it).
+ * @module
+ */
+
+/** Chunk size of {@link fileSource} (bytes). */
+export const FILE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * A {@link ByteSource} over a file, streamed in chunks (never read whole). `name` (default the path as
+ * given) is what errors and document `source`s call it, e.g. a path relative to a data root.
+ */
+export function fileSource(path: string, name?: string): ByteSource {
+  return {
+    name: name ?? path,
+    open: (signal?: AbortSignal) => createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES, signal }) as AsyncIterable<Uint8Array>,
+  };
+}
+
+setPathOpener(fileSource);
+
+/** Options of {@link walkFiles}. */
+export interface WalkOptions {
+  /** File name endings to keep, e.g. `['.py', '.ts']` (default all files). */
+  extensions?: readonly string[];
+  /** Stop after this many files. */
+  limit?: number;
+  /** Directory names not entered (default `.git` only). */
+  skipDirectories?: readonly string[];
+}
+
+/**
+ * The files under a directory, depth first in sorted name order (deterministic), e.g. to feed
+ * `readCodeDocuments` with the Python standard library or the sources under `node_modules/`.
+ * Symbolic links are not followed.
+ */
+export async function* walkFiles(dir: string, options: WalkOptions = {}): AsyncGenerator<string> {
+  const skip = new Set(options.skipDirectories ?? ['.git']);
+  let count = 0;
+  const limit = options.limit ?? Infinity;
+  async function* walk(current: string): AsyncGenerator<string> {
+    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (count >= limit) return;
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip.has(entry.name)) yield* walk(path);
+      } else if (entry.isFile() && (options.extensions === undefined || options.extensions.some((ending) => entry.name.endsWith(ending)))) {
+        count += 1;
+        yield path;
+      }
+    }
+  }
+  yield* walk(dir);
+}

@@ -1,0 +1,225 @@
+import { AbortedError, InputError, throwIfAborted } from '../../util/errors.js';
+import type { CorpusDocument } from '../document.js';
+import { readLineBatches, sourceName, type LineOptions, type SourceInput, type SourceLine } from './lines.js';
+
+/**
+ * The readers' error policy and counts: every reader returns a {@link RecordStream}, an async iterable
+ * of its records or documents whose `stats` say how many input records were read and skipped and why.
+ *
+ * Browser-safe.
+ * @module
+ */
+
+/** What to do with malformed input: skip it and report it in the stats, or throw an {@link InputError}. */
+export type ErrorPolicy = 'skip' | 'throw';
+
+/** One problem found in the input. */
+export interface ReadIssue {
+  file: string;
+  /** 1-based line, when the problem is on a line (not e.g. a missing or empty file). */
+  line?: number;
+  reason: string;
+}
+
+/** Per-file counts in {@link ReadStats.byFile}. */
+export interface FileCounts {
+  read: number;
+  skipped: number;
+  yielded: number;
+}
+
+/**
+ * Counts of a read. A "record" is the reader's input unit: a JSON line, a text document, a code file.
+ * `read` counts those accepted, `skipped` those rejected (each with an entry in `errors`, up to
+ * `maxErrors`; `errorsOmitted` counts the rest), `yielded` what the stream produced (a record can give
+ * several documents: a BFCL question gives an instruction pair and tool docs).
+ */
+export interface ReadStats {
+  read: number;
+  skipped: number;
+  yielded: number;
+  errors: ReadIssue[];
+  errorsOmitted: number;
+  /** The same counts per file name. */
+  byFile: Record<string, FileCounts>;
+}
+
+/** Options every reader takes. */
+export interface ReadOptions {
+  /** `'throw'` (default): the first malformed record throws an {@link InputError} naming file and line. */
+  onError?: ErrorPolicy;
+  /** Longest list of {@link ReadStats.errors} kept (default 100). */
+  maxErrors?: number;
+  /** Overrides the file name used in errors and document `source`s (e.g. a path relative to a data root). */
+  name?: string;
+  /** Longest line, in bytes (default 16 MiB). */
+  maxLineBytes?: number;
+  signal?: AbortSignal;
+  /** `fetch` for URL inputs (default the global one). */
+  fetch?: typeof fetch;
+}
+
+/** An async iterable of records with live counts (final once iteration ends). Each iteration re-reads. */
+export interface RecordStream<T> extends AsyncIterable<T> {
+  readonly stats: ReadStats;
+}
+
+/** A {@link RecordStream} of corpus documents. */
+export type DocumentStream = RecordStream<CorpusDocument>;
+
+/** Default of {@link ReadOptions.maxErrors}. */
+export const DEFAULT_MAX_ERRORS = 100;
+
+function emptyStats(): ReadStats {
+  return { read: 0, skipped: 0, yielded: 0, errors: [], errorsOmitted: 0, byFile: {} };
+}
+
+/** Applies the error policy and keeps the counts of one iteration. Internal to the readers. */
+export class ReadContext {
+  readonly policy: ErrorPolicy;
+  private readonly maxErrors: number;
+
+  constructor(readonly stats: ReadStats, readonly options: ReadOptions) {
+    this.policy = options.onError ?? 'throw';
+    this.maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  }
+
+  private counts(file: string): FileCounts {
+    let counts = this.stats.byFile[file];
+    if (counts === undefined) {
+      counts = { read: 0, skipped: 0, yielded: 0 };
+      this.stats.byFile[file] = counts;
+    }
+    return counts;
+  }
+
+  /** Counts an accepted record of `file`. */
+  accept(file: string): void {
+    this.stats.read += 1;
+    this.counts(file).read += 1;
+  }
+
+  /** Counts an item yielded from `file`. */
+  yielded(file: string): void {
+    this.stats.yielded += 1;
+    this.counts(file).yielded += 1;
+  }
+
+  /** Counts a rejected record and reports it; throws an {@link InputError} under the `'throw'` policy. */
+  reject(file: string, line: number | undefined, reason: string): void {
+    this.stats.skipped += 1;
+    this.counts(file).skipped += 1;
+    if (this.stats.errors.length < this.maxErrors) this.stats.errors.push(line === undefined ? { file, reason } : { file, line, reason });
+    else this.stats.errorsOmitted += 1;
+    if (this.policy === 'throw') throw new InputError(file, reason, line);
+  }
+
+  /** Makes sure `file` appears in {@link ReadStats.byFile} even when it gives nothing. */
+  touch(file: string): void {
+    this.counts(file);
+  }
+}
+
+/**
+ * Builds a {@link RecordStream} from a generator body. The body gets a fresh {@link ReadContext} per
+ * iteration (the stats object is reset in place) and counts what it yields.
+ */
+export function recordStream<T>(body: (context: ReadContext) => AsyncGenerator<{ item: T; file: string }>, options: ReadOptions): RecordStream<T> {
+  const stats = emptyStats();
+  return {
+    stats,
+    async *[Symbol.asyncIterator]() {
+      Object.assign(stats, emptyStats());
+      const context = new ReadContext(stats, options);
+      for await (const { item, file } of body(context)) {
+        throwIfAborted(options.signal, `reading ${file}`);
+        context.yielded(file);
+        yield item;
+      }
+    },
+  };
+}
+
+/** Reads a whole stream into memory: its items and final stats. */
+export async function readAll<T>(stream: RecordStream<T>): Promise<{ items: T[]; stats: ReadStats }> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return { items, stats: stream.stats };
+}
+
+function lineOptions(options: ReadOptions, name: string): LineOptions {
+  return { name, maxLineBytes: options.maxLineBytes, signal: options.signal, fetch: options.fetch };
+}
+
+/** A batch of lines of one file (see {@link lineBatches}). */
+export interface LineBatch {
+  file: string;
+  lines: SourceLine[];
+}
+
+/**
+ * The lines of a source in batches, under the error policy for whole-file problems: a source that
+ * cannot be opened or read, or an empty one (no byte), is rejected as a whole. Bad lines stay in the
+ * batches, to be rejected in order by {@link checkLine}; a binary file's one fatal line ends it.
+ * `name` overrides the source's name.
+ */
+export async function* lineBatches(context: ReadContext, input: SourceInput, name?: string): AsyncGenerator<LineBatch> {
+  const file = sourceName(input, name ?? context.options.name);
+  context.touch(file);
+  const batches = readLineBatches(input, lineOptions(context.options, file));
+  let any = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<SourceLine[]>;
+      try {
+        step = await batches.next();
+      } catch (error) {
+        if (error instanceof AbortedError || !(error instanceof InputError)) throw error;
+        context.reject(file, undefined, error.message.startsWith(`${file}: `) ? error.message.slice(file.length + 2) : error.message);
+        return;
+      }
+      if (step.done) break;
+      any = true;
+      yield { file, lines: step.value };
+    }
+  } finally {
+    // Closes the file / stream also when the consumer stops early or the policy throws.
+    await batches.return(undefined);
+  }
+  if (!any) context.reject(file, undefined, 'file is empty');
+}
+
+/** True for a good line; a bad one (undecodable, binary) is rejected under the policy and gives false. */
+export function checkLine(context: ReadContext, file: string, line: SourceLine): boolean {
+  if (line.error === undefined) return true;
+  context.reject(file, line.line, line.error);
+  return false;
+}
+
+/** Marks a line that gave no JSON value (blank, bad, or rejected). */
+export const SKIP: unique symbol = Symbol('skip');
+
+/**
+ * The JSON value of a JSON Lines line, or {@link SKIP}: blank lines are ignored, bad lines and lines
+ * that are not JSON are rejected under the policy. The value still has to be accepted or rejected.
+ */
+export function jsonValue(context: ReadContext, file: string, line: SourceLine): unknown {
+  if (!checkLine(context, file, line)) return SKIP;
+  if (line.text.trim() === '') return SKIP;
+  try {
+    return JSON.parse(line.text);
+  } catch (error) {
+    context.reject(file, line.line, `invalid JSON (${(error as Error).message})`);
+    return SKIP;
+  }
+}
+
+/** True for a non-null, non-array object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The message of an error (for reasons). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
