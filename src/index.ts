@@ -41,7 +41,7 @@ export type {
   SyntheticCodeOptions, SyntheticInstructionOptions,
 } from './data/synthetic.js';
 export * from './data/sources/index.js';
-export type { CorpusDocument, DocumentKind } from './data/document.js';
+export type { CorpusDocument, DocumentKind, TokenizedCorpusDocument } from './data/document.js';
 export { encodeDocuments, splitTokens } from './data/tokens.js';
 
 export { Trainer, DEFAULT_TRAIN_OPTIONS } from './train/trainer.js';
@@ -75,4 +75,4 @@ export { compositionReport, formatComposition } from './data/report.js';
 export type { CompositionEntry, CompositionReport } from './data/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
 export { searchMixRatio, fitOptimum } from './train/mix-search.js';
-export type { MixSearchOptions, MixSearchPoint, MixSearchResult, TokenizedCorpusDocument } from './train/mix-search.js';
+export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './train/mix-search.js';

@@ -1,3 +1,4 @@
+import type { MixRatio } from '../../src/data/mixing.js';
 import { HephaestusError } from '../../src/util/errors.js';
 
 /** Reads a numeric command-line option, or its default; names the option when it is not a number. */
@@ -23,4 +24,13 @@ export function formatDuration(seconds: number): string {
   const whole = Math.round(seconds);
   const minutes = Math.floor(whole / 60);
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}
+
+/** Parses `agent:code:text` shares, e.g. `1:1:1` or `0.36:0.32:0.32`. */
+export function parseRatio(text: string): MixRatio {
+  const parts = text.split(':').map(Number);
+  if (parts.length !== 3 || parts.some((part) => !Number.isFinite(part) || part < 0)) {
+    throw new HephaestusError('INPUT', `--ratio expects agent:code:text, e.g. 1:1:1, got "${text}"`);
+  }
+  return { agent: parts[0], code: parts[1], text: parts[2] };
 }

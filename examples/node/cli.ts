@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HephaestusError } from '../../src/util/errors.js';
+import { forgeCommand, FORGE_OPTIONS } from './forge-command.js';
 import { generateCommand, GENERATE_OPTIONS } from './generate-command.js';
 import { trainCommand, TRAIN_OPTIONS } from './train-command.js';
 
@@ -13,6 +14,7 @@ const USAGE = `hephaestus-web: train small Llama-style agent models (Hephaestus 
 Usage:
   hephaestus-web train [--data FILE] [--preset nano|tiny|small] [--steps N] [--out DIR] ...
   hephaestus-web generate --checkpoint DIR --prompt TEXT [--max-tokens N] ...
+  hephaestus-web forge [--data-dir DIR] [--report] [--export-jsonl FILE] [--export-shards DIR] ...
 
 train options:
   --data FILE          .txt (one document) or .jsonl (objects with a "text" field);
@@ -32,6 +34,20 @@ train options:
   --resume             continue the run saved in --out
   --backend NAME       auto | webgpu | cpu                                      [auto]
 
+forge options (builds the agent pre-training corpus and prints its composition):
+  --data-dir DIR       the shared data folder (BFCL, Gorilla, text); default: the embedded sample
+  --code-dir DIR       code files to mix in (default: Debian's Python standard library)
+  --code-files N       most code files read                                     [600]
+  --text FILE          more general text (repeatable)
+  --ratio A:C:T        agent : code : text token shares for Stage I             [1:1:1]
+  --total-tokens N     Stage I size (default: the largest without repeats)
+  --eval-fraction X    share of functions held out for evaluation               [0.1]
+  --vocab-size N       BPE vocabulary to train                                  [2048]
+  --tokenizer DIR      use this tokenizer.json instead
+  --export-jsonl FILE  write Stage I as JSON Lines (text, kind, source)
+  --export-shards DIR  write Stage I as llm.c token shards (+ tokenizer.json)
+  --seed N                                                                      [0]
+
 generate options:
   --checkpoint DIR     folder written by train
   --prompt TEXT        text to continue
@@ -44,10 +60,12 @@ async function main(argv: string[]): Promise<void> {
     await trainCommand(parse(rest, TRAIN_OPTIONS));
   } else if (command === 'generate') {
     await generateCommand(parse(rest, GENERATE_OPTIONS));
+  } else if (command === 'forge') {
+    await forgeCommand(parse(rest, FORGE_OPTIONS));
   } else if (command === undefined || command === 'help' || command === '--help') {
     process.stdout.write(USAGE);
   } else {
-    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train or generate; see "hephaestus-web help")`);
+    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train, generate or forge; see "hephaestus-web help")`);
   }
 }
 

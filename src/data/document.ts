@@ -16,4 +16,14 @@ export interface CorpusDocument {
   text: string;
   /** Names of the functions / APIs the document is about (for the held-out split and leakage checks). */
   functions?: string[];
+  /** True for general-pool documents kept by retrieval: they count as agent data, but are not seed data. */
+  retrieved?: boolean;
+}
+
+/** A document with its token ids, ready to mix and pack. */
+export interface TokenizedCorpusDocument {
+  document: CorpusDocument;
+  ids: Int32Array;
+  /** Equals `ids.length` (what the mixer counts). */
+  tokens: number;
 }

@@ -10,6 +10,11 @@ export const GROUP_OF_KIND: Readonly<Record<DocumentKind, MixGroup>> = {
   tool_doc: 'agent', trajectory: 'agent', instruction: 'agent', code: 'code', text: 'text',
 };
 
+/** The group a document counts toward: retrieved agent-like documents are agent data whatever their kind. */
+export function mixGroupOf(document: CorpusDocument): MixGroup {
+  return document.retrieved ? 'agent' : GROUP_OF_KIND[document.kind];
+}
+
 /** Target token shares by group; they are normalised, so `{agent: 1, code: 1, text: 1}` means thirds. */
 export type MixRatio = Record<MixGroup, number>;
 
@@ -92,7 +97,7 @@ function normaliseRatio(ratio: MixRatio): Record<MixGroup, number> {
 function groupDocuments<T extends SizedDocument>(documents: T[]): Record<MixGroup, T[]> {
   const groups: Record<MixGroup, T[]> = { agent: [], code: [], text: [] };
   for (const item of documents) {
-    if (item.tokens > 0) groups[GROUP_OF_KIND[item.document.kind]].push(item);
+    if (item.tokens > 0) groups[mixGroupOf(item.document)].push(item);
   }
   return groups;
 }

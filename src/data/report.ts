@@ -1,5 +1,5 @@
 import type { DocumentKind } from './document.js';
-import { GROUP_OF_KIND, type MixGroup, type SizedDocument } from './mixing.js';
+import { mixGroupOf, type MixGroup, type SizedDocument } from './mixing.js';
 
 /** Documents, tokens and token share of one slice of the corpus. */
 export interface CompositionEntry {
@@ -37,14 +37,14 @@ export function compositionReport(items: SizedDocument[]): CompositionReport {
   return {
     documents: items.length,
     tokens: total,
-    byGroup: tally((item) => GROUP_OF_KIND[item.document.kind] satisfies MixGroup),
+    byGroup: tally((item) => mixGroupOf(item.document) satisfies MixGroup),
     byKind: tally((item) => item.document.kind satisfies DocumentKind),
     bySource: tally((item) => item.document.source.replace(/:\d+$/, '')),
   };
 }
 
 /** The report as a plain-text table for terminals and logs. */
-export function formatComposition(report: CompositionReport, targets?: Partial<Record<MixGroup, number>>): string {
+export function formatComposition(report: CompositionReport, targets?: Partial<Record<MixGroup, number>>, maxSources = 15): string {
   const lines = [`corpus: ${report.documents.toLocaleString('en')} documents, ${report.tokens.toLocaleString('en')} tokens`];
   const section = (title: string, entries: CompositionEntry[], withTarget: boolean) => {
     lines.push('', `${title.padEnd(44)} ${'documents'.padStart(10)} ${'tokens'.padStart(12)} ${'share'.padStart(7)}${withTarget ? '  target' : ''}`);
@@ -56,6 +56,11 @@ export function formatComposition(report: CompositionReport, targets?: Partial<R
   };
   section('group', report.byGroup, targets !== undefined);
   section('kind', report.byKind, false);
-  section('source', report.bySource, false);
+  section('source', report.bySource.slice(0, maxSources), false);
+  const others = report.bySource.slice(maxSources);
+  if (others.length > 0) {
+    const tokens = others.reduce((sum, entry) => sum + entry.tokens, 0);
+    lines.push(`(${others.length} more sources: ${tokens} tokens, ${(100 * tokens / Math.max(report.tokens, 1)).toFixed(1)}%)`);
+  }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import type { Batch } from '../data/batch.js';
-import type { CorpusDocument } from '../data/document.js';
+import type { TokenizedCorpusDocument } from '../data/document.js';
 import { mixDocuments, type MixRatio } from '../data/mixing.js';
 import { PackedDataset } from '../data/packing.js';
 import type { ModelConfig } from '../model/config.js';
@@ -8,14 +8,6 @@ import type { SpecialTokenIds } from '../tokenizer/types.js';
 import { ConfigError, throwIfAborted } from '../util/errors.js';
 import { runTraining } from './loop.js';
 import { Trainer, type TrainOptions } from './trainer.js';
-
-/** A document with its token ids, ready to mix and pack. */
-export interface TokenizedCorpusDocument {
-  document: CorpusDocument;
-  ids: Int32Array;
-  /** Equals `ids.length` (what the mixer counts). */
-  tokens: number;
-}
 
 /** Options of {@link searchMixRatio}. */
 export interface MixSearchOptions {

@@ -4,7 +4,8 @@ import { syntheticCorpus } from '../../src/data/synthetic.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { initBackend } from '../../src/runtime/backend.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
-import { fitOptimum, searchMixRatio, type TokenizedCorpusDocument } from '../../src/train/mix-search.js';
+import type { TokenizedCorpusDocument } from '../../src/data/document.js';
+import { fitOptimum, searchMixRatio } from '../../src/train/mix-search.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });

@@ -1,0 +1,90 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { corpusJsonl, llmcShards } from '../../src/data/export.js';
+import { buildForge, packStage } from '../../src/data/forge.js';
+import { formatComposition } from '../../src/data/report.js';
+import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
+import { loadTokenizerFromDir, saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
+import type { Tokenizer } from '../../src/tokenizer/types.js';
+import type { CorpusDocument } from '../../src/data/document.js';
+import { numberOption, parseRatio, stringOption } from './args.js';
+import { loadCorpusSources } from './corpus-sources.js';
+
+export const FORGE_OPTIONS = {
+  'data-dir': { type: 'string' }, 'code-dir': { type: 'string' }, 'code-files': { type: 'string' },
+  text: { type: 'string', multiple: true }, ratio: { type: 'string' }, 'total-tokens': { type: 'string' },
+  'eval-fraction': { type: 'string' }, seed: { type: 'string' }, 'vocab-size': { type: 'string' },
+  tokenizer: { type: 'string' }, report: { type: 'boolean' }, 'export-jsonl': { type: 'string' },
+  'export-shards': { type: 'string' }, 'seq-len': { type: 'string' },
+} as const;
+
+/** `hephaestus-web forge`: builds the corpus, prints its composition, optionally exports it. */
+export async function forgeCommand(values: Record<string, unknown>): Promise<void> {
+  const seed = numberOption(values, 'seed', 0);
+  const started = performance.now();
+  const documents = await loadCorpusSources({
+    dataDir: values['data-dir'] as string | undefined, codeDir: values['code-dir'] as string | undefined,
+    codeFiles: numberOption(values, 'code-files', 600), textFiles: (values.text as string[] | undefined) ?? [], seed,
+  }, log);
+  const tokenizer = await forgeTokenizer(values, documents);
+  const corpus = await buildForge({ documents }, {
+    tokenizer, seed, ratio: parseRatio(stringOption(values, 'ratio', '1:1:1')),
+    totalTokens: values['total-tokens'] === undefined ? undefined : numberOption(values, 'total-tokens', 0),
+    evalFraction: numberOption(values, 'eval-fraction', 0.1, false),
+    onPhase: (phase, detail) => log(`${phase}: ${detail}`),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const megabytes = documents.reduce((sum, document) => sum + document.text.length, 0) / 1e6;
+  log(`built in ${seconds.toFixed(1)} s (${megabytes.toFixed(1)} M characters read, ${(megabytes / seconds).toFixed(2)} M characters/s)`);
+  log(`dedup removed ${corpus.dedup.removedExact} exact and ${corpus.dedup.removedNear} near duplicates; ` +
+    `${corpus.evalFunctions.length} functions held out (${corpus.evaluation.length} evaluation documents, ${corpus.droppedForLeakage} training documents dropped for mentioning them)`);
+  log(corpus.leakage.report());
+  const shares = corpus.mix.targets;
+  const total = shares.agent + shares.code + shares.text;
+  if (values.report !== false) {
+    process.stdout.write(`${formatComposition(corpus.report, { agent: shares.agent / total, code: shares.code / total, text: shares.text / total })}\n`);
+    for (const stage of ['stage2', 'stage3'] as const) {
+      const tokens = corpus.stages[stage].reduce((sum, item) => sum + item.tokens, 0);
+      process.stdout.write(`${stage}: ${corpus.stages[stage].length} documents, ${tokens} tokens\n`);
+    }
+  }
+  await exportCorpus(values, corpus.stages.stage1.map((item) => item.document), () =>
+    packStage(corpus, 'stage1', { seqLen: numberOption(values, 'seq-len', 256), batchSize: 1, seed, tokenizer }).tokenStream(), tokenizer);
+}
+
+async function forgeTokenizer(values: Record<string, unknown>, documents: CorpusDocument[]): Promise<Tokenizer> {
+  if (typeof values.tokenizer === 'string') return loadTokenizerFromDir(values.tokenizer);
+  const vocabSize = numberOption(values, 'vocab-size', 2048);
+  log(`tokenizer: training byte-level BPE (vocabulary ${vocabSize}) on every 4th document`);
+  return trainBpeTokenizer(documents.filter((_, i) => i % 4 === 0).map((document) => document.text), { vocabSize });
+}
+
+async function exportCorpus(values: Record<string, unknown>, documents: CorpusDocument[], tokens: () => Int32Array, tokenizer: Tokenizer): Promise<void> {
+  const jsonl = values['export-jsonl'];
+  if (typeof jsonl === 'string') {
+    const out = createWriteStream(jsonl);
+    for (const line of corpusJsonl(documents)) {
+      if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(() => resolve());
+    });
+    log(`wrote ${documents.length} documents to ${jsonl}`);
+  }
+  const shards = values['export-shards'];
+  if (typeof shards === 'string') {
+    await mkdir(shards, { recursive: true });
+    let index = 0;
+    for (const shard of llmcShards(tokens(), tokenizer.vocabSize)) {
+      await writeFile(join(shards, `forge_train_${String(index++).padStart(6, '0')}.bin`), shard);
+    }
+    await saveTokenizerToDir(tokenizer, shards);
+    log(`wrote ${index} llm.c token shard(s) and the tokenizer to ${shards}`);
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
