@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HephaestusError } from '../../src/util/errors.js';
 import { forgeCommand, FORGE_OPTIONS } from './forge-command.js';
 import { generateCommand, GENERATE_OPTIONS } from './generate-command.js';
+import { mixSearchCommand, MIX_SEARCH_OPTIONS } from './mix-search-command.js';
 import { trainCommand, TRAIN_OPTIONS } from './train-command.js';
 
 const USAGE = `hephaestus-web: train small Llama-style agent models (Hephaestus recipe) on WebGPU or CPU
@@ -15,6 +16,7 @@ Usage:
   hephaestus-web train [--data FILE] [--preset nano|tiny|small] [--steps N] [--out DIR] ...
   hephaestus-web generate --checkpoint DIR --prompt TEXT [--max-tokens N] ...
   hephaestus-web forge [--data-dir DIR] [--report] [--export-jsonl FILE] [--export-shards DIR] ...
+  hephaestus-web mix-search [--data-dir DIR] [--shares 0.1,0.25,0.4,0.55,0.7] [--steps N] [--out FILE] ...
 
 train options:
   --data FILE          .txt (one document) or .jsonl (objects with a "text" field);
@@ -48,6 +50,15 @@ forge options (builds the agent pre-training corpus and prints its composition):
   --export-shards DIR  write Stage I as llm.c token shards (+ tokenizer.json)
   --seed N                                                                      [0]
 
+mix-search options (proxy trainings at several agent-data shares, fitted curve, chosen optimum):
+  --data-dir, --code-dir, --code-files, --vocab-size, --seed   as for forge (vocabulary default 1024)
+  --shares LIST        agent-data token shares to try                 [0.1,0.25,0.4,0.55,0.7]
+  --preset NAME        proxy model                                    [nano]
+  --steps N            training steps per proxy run                   [150]
+  --batch-size N, --seq-len N                                         [8, 64]
+  --total-tokens N     tokens of each proxy corpus                    [600000]
+  --out FILE           write points and fitted curve as JSON (for plotting)
+
 generate options:
   --checkpoint DIR     folder written by train
   --prompt TEXT        text to continue
@@ -62,10 +73,12 @@ async function main(argv: string[]): Promise<void> {
     await generateCommand(parse(rest, GENERATE_OPTIONS));
   } else if (command === 'forge') {
     await forgeCommand(parse(rest, FORGE_OPTIONS));
+  } else if (command === 'mix-search') {
+    await mixSearchCommand(parse(rest, MIX_SEARCH_OPTIONS));
   } else if (command === undefined || command === 'help' || command === '--help') {
     process.stdout.write(USAGE);
   } else {
-    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train, generate or forge; see "hephaestus-web help")`);
+    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train, generate, forge or mix-search; see "hephaestus-web help")`);
   }
 }
 

@@ -41,6 +41,8 @@ export interface ForgeOptions {
 
 /** The built corpus: per-stage tokenised documents, the held-out evaluation data and the proofs. */
 export interface ForgeCorpus {
+  /** Every training document (after dedup, split and retrieval), tokenised. */
+  training: TokenizedCorpusDocument[];
   stages: Record<Stage, TokenizedCorpusDocument[]>;
   /** Stage I selection, with its token targets. */
   mix: MixResult<TokenizedCorpusDocument>;
@@ -99,7 +101,7 @@ export async function buildForge(input: ForgeInput, options: ForgeOptions): Prom
   phase('leakage', `${split.evalFunctions.length} evaluation functions`);
   const used = [...new Set([...stages.stage1, ...stages.stage2, ...stages.stage3].map((item) => item.document))];
   return {
-    stages, mix, report: compositionReport(mix.documents),
+    training: tokenized, stages, mix, report: compositionReport(mix.documents),
     evaluation: split.eval, evalFunctions: split.evalFunctions,
     leakage: checkLeakage(used, split.eval, split.evalFunctions),
     dedup: { removedExact: deduped.removedExact, removedNear: deduped.removedNear },
