@@ -76,3 +76,15 @@ export type { CompositionEntry, CompositionReport } from './data/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
 export { searchMixRatio, fitOptimum } from './train/mix-search.js';
 export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './train/mix-search.js';
+export { AgentClassifier, splitExamples } from './data/classifier.js';
+export type {
+  AgentLabel, LabeledText, ClassifierTrainOptions, ClassifierProgress, AgentPrediction, ClassifierMetrics, Confusion,
+  ClassifierConfig, SplitOptions as ExampleSplitOptions,
+} from './data/classifier.js';
+export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from './data/embedders.js';
+export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation } from './data/embedders.js';
+export { retrieveAgentLike } from './data/retrieval.js';
+export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './data/retrieval.js';
+export type { FeatureOptions } from './data/text-features.js';
+export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './data/forge.js';
+export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './data/forge.js';
