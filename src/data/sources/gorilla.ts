@@ -3,6 +3,7 @@ import {
   codeDocument, instructionPair, isEmptyField, toolDocFromApiRecord, trajectoryDocument,
   type ApiRecord, type JsonObject, type JsonValue, type ToolCall, type TrajectoryStep,
 } from '../formats.js';
+import { jsonObject } from './jsonl.js';
 import type { SourceInput } from './lines.js';
 import {
   errorMessage, isObject, jsonValue, lineBatches, SKIP, recordStream,
@@ -296,13 +297,9 @@ async function* apibenchRecords(
 ): AsyncGenerator<{ file: string; line: number; record: ApibenchRecord }> {
   for await (const { file, lines } of lineBatches(context, input, name)) {
     for (const sourceLine of lines) {
-      const value = jsonValue(context, file, sourceLine);
+      const value = jsonObject(context, file, sourceLine);
       if (value === SKIP) continue;
       const line = sourceLine.line;
-      if (!isObject(value)) {
-        context.reject(file, line, 'expected a JSON object');
-        continue;
-      }
       if (typeof value.code !== 'string') {
         context.reject(file, line, 'missing string field "code"');
         continue;
