@@ -132,7 +132,7 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
       tf.tensor2d(batch.targets, shape, 'int32'),
       tf.tensor2d(batch.mask, shape, 'float32'),
     )), variables);
-    // The embedding gradient is finished last (it collects the input gather and the tied head).
+    // Any read-back waits for everything submitted before it (in-order queue).
     const probe = tf.tidy(() => tf.add(value, tf.sum(grads[variables[0].name])));
     await probe.data();
     tf.dispose([probe, value, grads]);
@@ -144,7 +144,10 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
     await trainer.step(source);
     await syncOn(lastUpdated);
   };
-  for (let i = 0; i < c.step.warmup; i++) await fullStep(); // creates the AdamW moments
+  for (let i = 0; i < c.step.warmup; i++) {
+    await fullStep(); // the first one also creates the AdamW moments
+    progress(`${label} step: warm-up ${i + 1}/${c.step.warmup}`);
+  }
   const tensorsBefore = tf.memory().numTensors;
   const step = await measure(`${label} step`, fullStep, { warmup: 0, iters: c.step.iters });
   const tensorsAfter = tf.memory().numTensors;

@@ -9,20 +9,23 @@
  *   ... --json FILE                     also write every raw sample as JSON
  */
 import { writeFileSync } from 'node:fs';
+import { resolveConfig } from '../src/model/config.js';
 import { initBackend, type BackendInfo, type BackendName } from '../src/runtime/backend.js';
 import { initNodeBackend } from '../src/runtime/node-webgpu.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { progress, type Iterations } from './lib/stats.js';
 import { benchMatmul, type MatmulCase, type MatmulResult } from './matmul.js';
 import { benchModel, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
-import { renderReport } from './report.js';
+import { benchOps } from './ops-bench.js';
+import { renderReport, type BenchResults } from './report.js';
 import { benchTokenizer } from './tokenizer-bench.js';
 import { VARIANTS } from './variants.js';
 
 const TEXT_FILE = '../shared/data/text/tinyshakespeare.txt';
 
 interface Plan {
-  webgpuModels: ModelCase[];
+  /** `ops`: iterations of the per-op benchmark at the case's shapes (after its own compile runs). */
+  webgpuModels: (ModelCase & { ops: Iterations })[];
   cpuModels: ModelCase[];
   webgpuMatmuls: MatmulCase[];
   cpuMatmuls: MatmulCase[];
@@ -36,8 +39,9 @@ function plan(quick: boolean): Plan {
   const tiny = { preset: 'tiny', batchSize: 8, seqLen: 128, vocabSize: 2048 } as const;
   return {
     webgpuModels: [
-      { ...nano, forward: it(2, 15), forwardBackward: it(1, 10), step: it(2, 10) },
-      { ...tiny, forward: it(1, 4), forwardBackward: it(1, 3), step: it(1, 4) },
+      { ...nano, forward: it(2, 15), forwardBackward: it(1, 10), step: it(2, 10), ops: it(0, 5) },
+      // ~13 s per step here: few iterations. The smoke run skips it (nano covers every code path).
+      ...(quick ? [] : [{ ...tiny, forward: it(1, 3), forwardBackward: it(1, 2), step: it(1, 4), ops: it(0, 3) }]),
     ],
     // The tfjs CPU backend takes ~20 s per nano step here; no separate fwd+bwd (the profile shows it).
     cpuModels: [{ ...nano, forward: it(1, 3), step: it(1, 3) }],
@@ -74,6 +78,17 @@ async function runModels(cases: ModelCase[], backend: BackendName, into: ModelRe
   }
 }
 
+async function runOps(cases: (ModelCase & { ops: Iterations })[], backend: BackendName, into: BenchResults['ops']): Promise<void> {
+  for (const c of cases) {
+    const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
+    for (const variant of VARIANTS.filter((v) => v.backends.includes(backend))) {
+      progress(`ops at the shapes of ${caseLabel(c)} on ${backend} with ${variant.name}`);
+      const results = await benchOps(caseLabel(c), config, c.batchSize, c.seqLen, variant, c.ops);
+      into.push({ label: caseLabel(c), backend, results });
+    }
+  }
+}
+
 async function runMatmuls(cases: MatmulCase[], backend: BackendName, into: MatmulResult[]): Promise<void> {
   for (const c of cases) into.push(await benchMatmul(c, backend));
 }
@@ -93,6 +108,8 @@ async function main(): Promise<void> {
   const models: ModelResult[] = [];
   await runMatmuls(p.webgpuMatmuls, 'webgpu', matmuls);
   await runModels(p.webgpuModels, 'webgpu', models);
+  const ops: BenchResults['ops'] = [];
+  await runOps(p.webgpuModels, 'webgpu', ops);
 
   // The CPU backend last: switching back and forth between backends is not needed.
   await initBackend({ prefer: 'cpu' });
@@ -102,7 +119,7 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - started) / 1000;
   const report = renderReport({
     machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds,
-    models, matmuls, tokenizer, baseline: VARIANTS[0].name,
+    models, matmuls, ops, tokenizer, baseline: VARIANTS[0].name,
   });
   if (args.out) {
     writeFileSync(args.out, report + '\n');
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
     process.stdout.write(report + '\n');
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, tokenizer }, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer }, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
 }

@@ -3,25 +3,18 @@
  * each kernel name.
  *
  * Attribution: `tf.profile` appends one record per kernel right after it ran; we stamp the clock at
- * each append and give each kernel the time since the previous one (its JS, tape recording and, where
- * the backend executes synchronously, its execution). The CPU backend is synchronous. The WebGPU
- * backend records dispatches into a command encoder and, while profiling, does not submit them until a
- * read-back; so at each append we submit what was recorded. With Dawn over OpenGL ES (llvmpipe) a
- * submission executes on the calling thread, so each kernel's execution lands in its own slot (on a
- * real GPU the slots would hold host time only). Not used for the timed iterations.
+ * each append and give each kernel the time since the previous one. That is exact on the synchronous
+ * CPU backend. It is meaningless on WebGPU: while profiling, the tfjs WebGPU backend does not submit
+ * its recorded dispatches until a read-back, so the whole execution lands on whatever kernel follows
+ * the read-back (and even with forced submissions, Dawn over llvmpipe runs the work at later
+ * synchronisation points). WebGPU time per op comes from the ops benchmark instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-
-/** Submits the WebGPU backend's recorded commands, if any (reaches into a private field: bench only). */
-function submitPending(backend: WebGPUBackend): void {
-  const pending = (backend as unknown as { commandEncoder: GPUCommandEncoder | null }).commandEncoder;
-  if (pending) backend.submitQueue();
-}
 
 export interface KernelTime {
   name: string;
   count: number;
+  /** Attributed wall time; only meaningful on the CPU backend (see above). */
   ms: number;
 }
 
@@ -35,14 +28,12 @@ export interface KernelProfile {
 }
 
 export async function profileKernels(fn: () => Promise<void>): Promise<KernelProfile> {
-  const webgpu = tf.getBackend() === 'webgpu' ? (tf.backend() as WebGPUBackend) : undefined;
   const stamps: number[] = [];
   let start = 0;
   const profile = await tf.profile(async () => {
     const records = tf.engine().state.activeProfile.kernels;
     const push = records.push.bind(records);
     records.push = (...items) => {
-      if (webgpu) submitPending(webgpu);
       stamps.push(performance.now());
       return push(...items);
     };
