@@ -4,6 +4,7 @@ import type { MachineInfo } from './lib/machine.js';
 import { table } from './lib/markdown.js';
 import { fmt, type Timing } from './lib/stats.js';
 import type { MatmulResult } from './matmul.js';
+import type { ForgeResult } from './forge-bench.js';
 import type { ModelResult } from './model-bench.js';
 import type { OpResult } from './ops-bench.js';
 import type { TokenizerResult } from './tokenizer-bench.js';
@@ -19,6 +20,7 @@ export interface BenchResults {
   /** Per-op results, by model case and backend. */
   ops: { label: string; backend: string; results: OpResult[] }[];
   tokenizer?: TokenizerResult;
+  forge?: ForgeResult;
   /** Variant every other one is compared with (first of bench/variants.ts). */
   baseline: string;
 }
@@ -189,9 +191,83 @@ export function renderReport(res: BenchResults): string {
     ), '');
   }
 
+  if (res.forge) out.push(...renderForge(res.forge));
+
   out.push('## How to reproduce', '');
-  out.push('`npm run bench` (4–6 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
+  out.push('`npm run bench` (about 6 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
     'writes nothing unless `--out FILE` is given). Run it on an idle machine: llvmpipe shares the CPU ' +
     'with everything else. New kernel sets are added as rows in `bench/variants.ts`.', '');
   return out.join('\n');
+}
+
+/** The Forge section: reading, BPE training, build phases, and the streaming-memory check. */
+function renderForge(f: ForgeResult): string[] {
+  const out: string[] = [];
+  const mb = (bytes: number) => fmt(bytes / MB, 2);
+  const sec = (ms: number) => fmt(ms / 1000, 2);
+  const rate = (bytes: number, ms: number) => fmt(bytes / MB / (ms / 1000), 2);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const b = f.build;
+  const rows: string[][] = [];
+  for (const r of f.reads) {
+    rows.push([`read ${r.label}`, n(r.documents), mb(r.bytes), sec(r.ms), rate(r.bytes, r.ms),
+      `${r.files} files read, ${r.skipped} skipped; ${mb(r.fileBytes)} MB on disk`]);
+  }
+  rows.push([`train byte-level BPE (vocab ${f.tokenizer.vocabSize}, every ${f.options.trainEvery}th document)`, n(f.tokenizer.documents),
+    mb(f.tokenizer.bytes), sec(f.tokenizer.ms), rate(f.tokenizer.bytes, f.tokenizer.ms), '']);
+  for (const p of b.phases) {
+    let documents = '';
+    let bytes = '';
+    let speed = '';
+    let note = p.detail;
+    if (p.phase === 'dedup') {
+      documents = n(b.documents);
+      bytes = mb(b.bytes);
+      speed = rate(b.bytes, p.ms);
+      note = `removed ${n(b.removedExact)} exact and ${n(b.removedNear)} near duplicates`;
+    } else if (p.phase === 'split') {
+      note = `${p.detail}; ${n(b.evalDocuments)} held out for evaluation`;
+    } else if (p.phase === 'tokenize') {
+      documents = n(b.trainingDocuments);
+      bytes = mb(b.trainingBytes);
+      speed = `**${rate(b.trainingBytes, p.ms)}**`;
+      note = `${n(b.tokens)} tokens (${fmt(b.trainingBytes / b.tokens, 2)} bytes/token), ${fmt(b.tokens / (p.ms / 1000), 0)} tokens/s`;
+    } else if (p.phase === 'mix') {
+      note = `Stage I ${n(b.stageTokens.stage1)} tokens; Stage II ${n(b.stageTokens.stage2)}; Stage III ${n(b.stageTokens.stage3)}`;
+    }
+    rows.push([`build: ${p.phase}`, documents, bytes, sec(p.ms), speed, note]);
+  }
+  rows.push(['**build, all phases** (`buildForge`)', n(b.documents), mb(b.bytes), sec(b.ms), `**${rate(b.bytes, b.ms)}**`, 'input MB / build seconds']);
+  const s = f.stream;
+  rows.push(['stream a JSONL file (`readJsonlDocuments`)', n(s.documents), mb(s.fileBytes), sec(s.readMs), rate(s.fileBytes, s.readMs),
+    'file MB / seconds; memory below']);
+
+  out.push('## Forge corpus in Node (reading, tokenizer training, build, streaming)', '');
+  out.push('One pass each, on the CPU before WebGPU starts. MB = 2^20 bytes of UTF-8 document text unless said otherwise. ' +
+    'The input is every corpus file of ../shared/data (`readSharedData`) plus Python standard-library code ' +
+    `(\`readCodeDocuments\` over \`walkFiles\`, tests skipped, files over ${n(f.options.codeMaxChars)} characters skipped). ` +
+    'Each build phase runs from its `onPhase` call to the next (leakage: to the return, including the composition report). ' +
+    'Build MB/s = input MB / build seconds; tokenising MB/s = MB of the training documents (after dedup and the held-out ' +
+    'split) / tokenize-phase seconds.', '');
+  out.push(table(['step', 'documents', 'MB', 's', 'MB/s', 'notes'], rows, ['l', 'r', 'r', 'r', 'r', 'l']), '');
+
+  const growth = (peak: number, start: number) => Math.max(0, peak - start);
+  const rssGrowth = growth(s.rssPeak, s.rssStart);
+  const heapGrowth = growth(s.heapPeak, s.heapStart);
+  const within = Math.max(rssGrowth, heapGrowth) <= s.budgetBytes;
+  out.push(`### Streaming memory: a ${fmt(s.fileBytes / MB, 0)} MB JSONL file against a ${fmt(s.budgetBytes / MB, 0)} MB budget`, '');
+  out.push(table(
+    ['file MB', 'documents', 'read s', 'MB/s', 'RSS at start', 'peak RSS growth', 'heapUsed at start', 'peak heapUsed growth', 'budget', 'growth within budget'],
+    [[
+      mb(s.fileBytes), n(s.documents), sec(s.readMs), rate(s.fileBytes, s.readMs), `${mb(s.rssStart)} MB`, `${mb(rssGrowth)} MB`,
+      `${mb(s.heapStart)} MB`, `${mb(heapGrowth)} MB`, `${mb(s.budgetBytes)} MB`, within ? 'yes' : '**NO**',
+    ]],
+  ), '');
+  out.push(`A file of \`{"text": "..."}\` lines of about 1 KB each, written to the OS temporary directory in ` +
+    `${sec(s.writeMs)} s (so it is in the page cache when read) and deleted afterwards, is read with ` +
+    '`readJsonlDocuments(path)` (1 MiB chunks), counting documents and keeping none. `process.memoryUsage()` is sampled ' +
+    `every ${n(f.options.sampleEvery)} documents (${s.samples} samples); the start is taken ` +
+    `${s.gcBaseline ? 'after a forced GC' : 'without a forced GC (none available)'}; growth = highest sample − start ` +
+    `(0 when no sample exceeded the start). At the end: RSS ${mb(s.rssEnd)} MB, heapUsed ${mb(s.heapEnd)} MB (garbage not yet collected).`, '');
+  return out;
 }

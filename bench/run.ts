@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures training and forward throughput of the presets on WebGPU (Dawn in Node)
- * and on the tfjs CPU backend, the stock matmul ceiling, memory and the tokenizer, and writes
- * BENCHMARKS.md. Progress goes to stderr.
+ * and on the tfjs CPU backend, the stock matmul ceiling, memory, the tokenizer and the Forge corpus
+ * pipeline in Node (reading, BPE training, build phases, streaming memory), and writes BENCHMARKS.md. Progress goes to stderr.
  *
  *   npm run bench                       full run (~6 min on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            smoke run, few iterations; prints the report, writes nothing
@@ -15,13 +15,16 @@ import { initNodeBackend } from '../src/runtime/node-webgpu.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { progress, type Iterations } from './lib/stats.js';
 import { benchMatmul, type MatmulCase, type MatmulResult } from './matmul.js';
+import { benchForge, type ForgeBenchOptions } from './forge-bench.js';
 import { benchModel, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
 import { benchOps } from './ops-bench.js';
 import { renderReport, type BenchResults } from './report.js';
 import { benchTokenizer } from './tokenizer-bench.js';
 import { VARIANTS } from './variants.js';
 
-const TEXT_FILE = '../shared/data/text/tinyshakespeare.txt';
+const SHARED_DATA = '../shared/data';
+const TEXT_FILE = `${SHARED_DATA}/text/tinyshakespeare.txt`;
+const MB = 1024 * 1024;
 
 interface Plan {
   /** `ops`: iterations of the per-op benchmark at the case's shapes (after its own compile runs). */
@@ -30,6 +33,7 @@ interface Plan {
   webgpuMatmuls: MatmulCase[];
   cpuMatmuls: MatmulCase[];
   tokenizer: { sliceBytes: number; vocabSize: number; warmIters: number };
+  forge: ForgeBenchOptions;
 }
 
 /** Iteration counts chosen so the full run stays near 6 minutes on 2 cores with llvmpipe. */
@@ -51,6 +55,11 @@ function plan(quick: boolean): Plan {
     ],
     cpuMatmuls: [{ n: 256, reps: 2, iterations: it(1, 5) }],
     tokenizer: { sliceBytes: quick ? 64 * 1024 : 256 * 1024, vocabSize: 1024, warmIters: quick ? 1 : 3 },
+    // ~20 s in all on 2 cores (the 512 MB file streams in ~2 s; it is written to os.tmpdir() and deleted).
+    forge: {
+      sharedRoot: SHARED_DATA, codeFiles: quick ? 100 : 600, codeMaxChars: 65536, vocabSize: 2048, trainEvery: 4,
+      streamBytes: (quick ? 64 : 512) * MB, budgetBytes: 64 * MB, sampleEvery: 10_000,
+    },
   };
 }
 
@@ -100,6 +109,8 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   progress(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAtStart}${args.quick ? ' (quick)' : ''}`);
 
+  // CPU-only work first, before WebGPU starts (its memory baseline is then the bare process).
+  const forge = await benchForge(p.forge);
   const tokenizer = await benchTokenizer(TEXT_FILE, p.tokenizer);
 
   const webgpu: BackendInfo = await initNodeBackend({ prefer: 'webgpu' });
@@ -119,7 +130,7 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - started) / 1000;
   const report = renderReport({
     machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds,
-    models, matmuls, ops, tokenizer, baseline: VARIANTS[0].name,
+    models, matmuls, ops, tokenizer, forge, baseline: VARIANTS[0].name,
   });
   if (args.out) {
     writeFileSync(args.out, report + '\n');
@@ -128,7 +139,7 @@ async function main(): Promise<void> {
     process.stdout.write(report + '\n');
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer }, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer, forge }, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
 }
