@@ -44,6 +44,9 @@ forge options (builds the agent pre-training corpus and prints its composition):
   --ratio A:C:T        agent : code : text token shares for Stage I             [1:1:1]
   --total-tokens N     Stage I size (default: the largest without repeats)
   --eval-fraction X    share of functions held out for evaluation               [0.1]
+  --pool FILE          general pool (.txt or .jsonl, repeatable) to retrieve agent-like documents
+                       from; they must pass an agent classifier trained on the seed data
+  --pool-top-k N       documents retrieved before the classifier         [10% of the pool]
   --vocab-size N       BPE vocabulary to train                                  [2048]
   --tokenizer DIR      use this tokenizer.json instead
   --export-jsonl FILE  write Stage I as JSON Lines (text, kind, source)

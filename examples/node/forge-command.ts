@@ -2,7 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { corpusJsonl, llmcShards } from '../../src/data/export.js';
-import { buildForge, packStage } from '../../src/data/forge.js';
+import { AgentClassifier, splitExamples } from '../../src/data/classifier.js';
+import { HashedEmbedder } from '../../src/data/embedders.js';
+import { buildForge, isSeedAgentDocument, packStage } from '../../src/data/forge.js';
+import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
+import { Rng } from '../../src/util/rng.js';
 import { formatComposition } from '../../src/data/report.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import { loadTokenizerFromDir, saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
@@ -17,6 +21,7 @@ export const FORGE_OPTIONS = {
   'eval-fraction': { type: 'string' }, seed: { type: 'string' }, 'vocab-size': { type: 'string' },
   tokenizer: { type: 'string' }, report: { type: 'boolean' }, 'export-jsonl': { type: 'string' },
   'export-shards': { type: 'string' }, 'seq-len': { type: 'string' },
+  pool: { type: 'string', multiple: true }, 'pool-top-k': { type: 'string' },
 } as const;
 
 /** `hephaestus-web forge`: builds the corpus, prints its composition, optionally exports it. */
@@ -28,8 +33,10 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
     codeFiles: numberOption(values, 'code-files', 600), textFiles: (values.text as string[] | undefined) ?? [], seed,
   }, log);
   const tokenizer = await forgeTokenizer(values, documents);
-  const corpus = await buildForge({ documents }, {
+  const pool = await loadPool((values.pool as string[] | undefined) ?? []);
+  const corpus = await buildForge({ documents, pool }, {
     tokenizer, seed, ratio: parseRatio(stringOption(values, 'ratio', '1:1:1')),
+    retrieval: pool.length > 0 ? retrievalOptions(documents, pool, numberOption(values, 'pool-top-k', Math.ceil(pool.length / 10)), seed) : undefined,
     totalTokens: values['total-tokens'] === undefined ? undefined : numberOption(values, 'total-tokens', 0),
     evalFraction: numberOption(values, 'eval-fraction', 0.1, false),
     onPhase: (phase, detail) => log(`${phase}: ${detail}`),
@@ -39,6 +46,9 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
   log(`built in ${seconds.toFixed(1)} s (${megabytes.toFixed(1)} M characters read, ${(megabytes / seconds).toFixed(2)} M characters/s)`);
   log(`dedup removed ${corpus.dedup.removedExact} exact and ${corpus.dedup.removedNear} near duplicates; ` +
     `${corpus.evalFunctions.length} functions held out (${corpus.evaluation.length} evaluation documents, ${corpus.droppedForLeakage} training documents dropped for mentioning them)`);
+  if (corpus.retrieval) {
+    log(`retrieval: scored ${corpus.retrieval.scored} pool documents, kept ${corpus.retrieval.kept} agent-like ones, classifier rejected ${corpus.retrieval.rejectedByClassifier}`);
+  }
   log(corpus.leakage.report());
   const shares = corpus.mix.targets;
   const total = shares.agent + shares.code + shares.text;
@@ -51,6 +61,37 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
   }
   await exportCorpus(values, corpus.stages.stage1.map((item) => item.document), () =>
     packStage(corpus, 'stage1', { seqLen: numberOption(values, 'seq-len', 256), batchSize: 1, seed, tokenizer }).tokenStream(), tokenizer);
+}
+
+/** The general pool to retrieve from: JSONL files (a `text` field) or plain text split into chunks. */
+async function loadPool(files: string[]): Promise<CorpusDocument[]> {
+  const pool: CorpusDocument[] = [];
+  for (const file of files) {
+    const stream = /\.jsonl?$/i.test(file) ? readJsonlDocuments(file, { onError: 'skip' }) : readTextDocuments(file, { onError: 'skip' });
+    const { items, stats } = await readAll(stream);
+    pool.push(...items.map((document) => ({ ...document, kind: 'text' as const })));
+    log(`read pool ${file}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
+  }
+  return pool;
+}
+
+/**
+ * Retrieval with the offline embedder, filtered by a classifier trained here on the seed agent
+ * documents against the general text and code (up to 3,000 of each, seeded).
+ */
+function retrievalOptions(documents: CorpusDocument[], pool: CorpusDocument[], topK: number, seed: number) {
+  const rng = new Rng(seed);
+  const sample = (items: CorpusDocument[], label: 'agent' | 'general') =>
+    rng.shuffle([...items]).slice(0, 3000).map((document) => ({ text: document.text, label }));
+  const agent = documents.filter(isSeedAgentDocument);
+  const general = documents.filter((document) => document.kind === 'text' || (document.kind === 'code' && !document.functions?.length));
+  const examples = [...sample(agent, 'agent'), ...sample(general, 'general')];
+  const { train, test } = splitExamples(examples, { testFraction: 0.2, seed });
+  const classifier = AgentClassifier.train(train, { seed });
+  const metrics = classifier.evaluate(test);
+  log(`classifier: trained on ${train.length}, held-out ${test.length}: precision ${metrics.precision.toFixed(3)}, recall ${metrics.recall.toFixed(3)}, F1 ${metrics.f1.toFixed(3)}`);
+  log(`retrieval: top ${topK} of ${pool.length} pool documents by similarity to the seed agent data`);
+  return { embedder: new HashedEmbedder(), topK, classifier };
 }
 
 async function forgeTokenizer(values: Record<string, unknown>, documents: CorpusDocument[]): Promise<Tokenizer> {
