@@ -79,7 +79,7 @@ export class LlamaModel {
     return tf.tidy(() => {
       const cos = tf.slice(this.rope.cos, [start, 0], [length, -1]);
       const sin = tf.slice(this.rope.sin, [start, 0], [length, -1]);
-      let x: tf.Tensor = tf.gather(this.param('model.embed_tokens.weight'), tokens);
+      let x: tf.Tensor = this.ops.embed(this.param('model.embed_tokens.weight') as tf.Tensor2D, tokens);
       for (let layer = 0; layer < this.config.nLayers; layer++) {
         x = this.block(layer, x, cos, sin, batch, length, cache);
       }
