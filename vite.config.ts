@@ -42,7 +42,7 @@ export default defineConfig(({ command }) => {
       root: fromRoot('./examples/demo'),
       publicDir: fromRoot('./public'),
       server: { fs: { allow: [repoRoot] } },
-      optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+      optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@xenova/transformers'] },
       worker: { format: 'es' as const },
     };
   }
