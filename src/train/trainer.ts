@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchSource } from '../data/batch.js';
 import type { LlamaModel } from '../model/model.js';
-import { ConfigError, NonFiniteError, throwIfAborted } from '../util/errors.js';
+import { ConfigError, HephaestusError, NonFiniteError, throwIfAborted } from '../util/errors.js';
 import { AdamW, type AdamWState } from './adamw.js';
 import { learningRate } from './schedule.js';
 
@@ -72,42 +72,59 @@ export class Trainer {
   /** One optimizer step over `accumulation` micro-batches from `source`. */
   async step(source: BatchSource): Promise<StepResult> {
     const { accumulation } = this.options;
+    const { grads, lossTotal, squaredNorm, tokens } = await this.accumulate(source);
+    try {
+      const loss = lossTotal / accumulation;
+      const gradNorm = Math.sqrt(squaredNorm) / accumulation;
+      this.stepCount += 1;
+      const lr = learningRate(this.stepCount, {
+        maxLr: this.options.lr, minLr: this.options.minLr, warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps,
+      });
+      const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
+      if (skipped) {
+        this.recordNonFinite(loss, gradNorm);
+      } else {
+        this.nonFiniteInARow = 0;
+        const clip = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (gradNorm + 1e-6)) : 1;
+        this.optimizer.apply(this.model.params, grads, lr, clip / accumulation, this.model.ops);
+      }
+      return { step: this.stepCount, loss, gradNorm, lr, skipped, tokens };
+    } finally {
+      tf.dispose([...grads.values()]);
+    }
+  }
+
+  /**
+   * Sums gradients and losses over the step's micro-batches and reads back the loss and the squared
+   * gradient norm in one transfer. On an error nothing stays allocated.
+   */
+  private async accumulate(source: BatchSource): Promise<{ grads: Map<string, tf.Tensor>; lossTotal: number; squaredNorm: number; tokens: number }> {
     const variables = [...this.model.params.values()];
-    const names = [...this.model.params.keys()];
-    let sums: tf.Tensor[] | undefined;
+    let sums: tf.Tensor[] = [];
     let lossSum: tf.Scalar = tf.scalar(0);
     let tokens = 0;
-    for (let micro = 0; micro < accumulation; micro++) {
-      const batch = source.next();
-      tokens += countMasked(batch);
-      const { value, grads } = tf.variableGrads(() => batchLoss(this.model, batch), variables);
-      const ordered = variables.map((variable) => grads[variable.name]);
-      sums = sums ? addAndDispose(sums, ordered) : ordered;
-      const nextLoss = tf.add(lossSum, value) as tf.Scalar;
+    try {
+      for (let micro = 0; micro < this.options.accumulation; micro++) {
+        const batch = source.next();
+        checkBatch(batch, this.model.config.vocabSize);
+        tokens += countMasked(batch);
+        const { value, grads } = tf.variableGrads(() => batchLoss(this.model, batch), variables);
+        const ordered = variables.map((variable) => grads[variable.name]);
+        sums = sums.length > 0 ? addAndDispose(sums, ordered) : ordered;
+        const nextLoss = tf.add(lossSum, value) as tf.Scalar;
+        tf.dispose([lossSum, value]);
+        lossSum = nextLoss;
+      }
+      const squaredNormTensor = globalSquaredNorm(sums);
+      const [lossTotal, squaredNorm] = await readScalars(lossSum, squaredNormTensor);
+      squaredNormTensor.dispose();
+      return { grads: new Map([...this.model.params.keys()].map((name, i) => [name, sums[i]])), lossTotal, squaredNorm, tokens };
+    } catch (error) {
+      tf.dispose(sums);
+      throw error;
+    } finally {
       lossSum.dispose();
-      value.dispose();
-      lossSum = nextLoss;
     }
-    const squaredNormTensor = globalSquaredNorm(sums!);
-    const [lossTotal, squaredNorm] = await readScalars(lossSum, squaredNormTensor);
-    tf.dispose([lossSum, squaredNormTensor]);
-    const loss = lossTotal / accumulation;
-    const gradNorm = Math.sqrt(squaredNorm) / accumulation;
-    this.stepCount += 1;
-    const lr = learningRate(this.stepCount, {
-      maxLr: this.options.lr, minLr: this.options.minLr, warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps,
-    });
-    const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
-    if (skipped) {
-      this.recordNonFinite(loss, gradNorm);
-    } else {
-      this.nonFiniteInARow = 0;
-      const clip = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (gradNorm + 1e-6)) : 1;
-      const grads = new Map(names.map((name, i) => [name, sums![i]]));
-      this.optimizer.apply(this.model.params, grads, lr, clip / accumulation, this.model.ops);
-    }
-    tf.dispose(sums!);
-    return { step: this.stepCount, loss, gradNorm, lr, skipped, tokens };
   }
 
   /** Mean loss over fixed batches, without gradients (validation / benchmark loss). */
@@ -159,6 +176,26 @@ function batchLoss(model: LlamaModel, batch: Batch): tf.Scalar {
       tf.tensor2d(batch.mask, shape, 'float32'),
     ),
   );
+}
+
+/**
+ * Token ids outside the vocabulary would be read as zeros on WebGPU (a silent wrong loss), so a batch
+ * is checked on the CPU before it is uploaded; a mismatch usually means tokenizer and model disagree.
+ */
+function checkBatch(batch: Batch, vocabSize: number): void {
+  const expected = batch.batchSize * batch.seqLen;
+  for (const [name, values] of [['inputs', batch.inputs], ['targets', batch.targets], ['mask', batch.mask]] as const) {
+    if (values.length !== expected) {
+      throw new HephaestusError('INPUT', `batch ${name} has ${values.length} values, expected ${batch.batchSize}x${batch.seqLen}`);
+    }
+  }
+  for (const values of [batch.inputs, batch.targets]) {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] < 0 || values[i] >= vocabSize) {
+        throw new HephaestusError('INPUT', `token id ${values[i]} at batch position ${i} is outside the model's vocabulary 0..${vocabSize - 1} (do the tokenizer and the model config agree?)`);
+      }
+    }
+  }
 }
 
 function countMasked(batch: Batch): number {

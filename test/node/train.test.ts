@@ -96,8 +96,23 @@ describe('training step', () => {
     poisoned = new Set([5, 6, 7]);
     await trainer.step(source);
     await trainer.step(source);
+    const tensorsBefore = tf.memory().numTensors;
     await expect(trainer.step(source)).rejects.toThrow(NonFiniteError);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     await expect(trainer.step(source)).resolves.toBeDefined(); // a caller may catch and go on
+    trainer.dispose();
+    model.dispose();
+  });
+
+  it('rejects a batch with token ids outside the vocabulary, naming the id', async () => {
+    const model = LlamaModel.create(microConfig);
+    const trainer = new Trainer(model);
+    const batch = randomBatch(2, 8, microConfig.vocabSize, 3);
+    batch.targets[5] = microConfig.vocabSize;
+    await trainer.step(fixedSource(randomBatch(2, 8, microConfig.vocabSize, 4)));
+    const before = tf.memory().numTensors;
+    await expect(trainer.step(fixedSource(batch))).rejects.toThrow(`token id ${microConfig.vocabSize} at batch position 5`);
+    expect(tf.memory().numTensors).toBe(before);
     trainer.dispose();
     model.dispose();
   });
