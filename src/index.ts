@@ -35,11 +35,11 @@ export type {
 export {
   syntheticCorpus, SAMPLE_TOOLS, sampleValue, sampleArguments, validateCall, simulateEnvironment, syntheticTrajectories,
   syntheticTrajectorySteps, syntheticCode, syntheticInstruction, syntheticToolDoc, TRAJECTORY_VARIANTS,
-} from './data/synthetic.js';
+} from './data/synthetic/index.js';
 export type {
   SyntheticOptions, SampleArgumentsOptions, TrajectoryVariant, TrajectoryStepOptions, SyntheticTrajectoryOptions,
   SyntheticCodeOptions, SyntheticInstructionOptions,
-} from './data/synthetic.js';
+} from './data/synthetic/index.js';
 export * from './data/sources/index.js';
 export type { CorpusDocument, DocumentKind, TokenizedCorpusDocument } from './data/document.js';
 export { encodeDocuments, splitTokens } from './data/tokens.js';

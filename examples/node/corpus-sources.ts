@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { CorpusDocument } from '../../src/data/document.js';
 import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../../src/data/sources/index.js';
 import { walkFiles } from '../../src/data/sources/node-lines.js';
-import { syntheticCorpus } from '../../src/data/synthetic.js';
+import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
 export interface CorpusSourceOptions {

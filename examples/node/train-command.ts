@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RandomWindowSampler, sequentialBatches, type BatchSourceState } from '../../src/data/batch.js';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
 import '../../src/data/sources/node-lines.js';
-import { syntheticCorpus } from '../../src/data/synthetic.js';
+import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { encodeDocuments, splitTokens } from '../../src/data/tokens.js';
 import { PRESETS, resolveConfig, type PresetName } from '../../src/model/config.js';
 import { LlamaModel } from '../../src/model/model.js';

@@ -11,7 +11,7 @@ import { readBfclQuestions } from '../../src/data/sources/bfcl.js';
 import {
   SAMPLE_TOOLS, sampleArguments, simulateEnvironment, syntheticCode, syntheticCorpus, syntheticInstruction,
   syntheticTrajectories, syntheticTrajectorySteps, TRAJECTORY_VARIANTS, validateCall,
-} from '../../src/data/synthetic.js';
+} from '../../src/data/synthetic/index.js';
 import { renderChat, type ChatRole } from '../../src/tokenizer/chat-template.js';
 import { Rng } from '../../src/util/rng.js';
 

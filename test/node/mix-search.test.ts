@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PackedDataset } from '../../src/data/packing.js';
-import { syntheticCorpus } from '../../src/data/synthetic.js';
+import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { initBackend } from '../../src/runtime/backend.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';

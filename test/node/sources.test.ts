@@ -22,7 +22,7 @@ import { fileSource, walkFiles } from '../../src/data/sources/node-lines.js';
 import { readSharedData, SHARED_DATA_FILES } from '../../src/data/sources/shared-data.js';
 import { readAll, type RecordStream, type ReadStats } from '../../src/data/sources/stream.js';
 import { readTextDocuments } from '../../src/data/sources/text.js';
-import { validateCall } from '../../src/data/synthetic.js';
+import { validateCall } from '../../src/data/synthetic/index.js';
 import { AbortedError, InputError } from '../../src/util/errors.js';
 
 /** The shared reference data, relative to the repository root (never copied into the repository). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { RandomWindowSampler } from '../../src/data/batch.js';
-import { syntheticCorpus } from '../../src/data/synthetic.js';
+import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { encodeDocuments } from '../../src/data/tokens.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { generate } from '../../src/model/generate.js';
