@@ -1,4 +1,8 @@
+import type { CorpusDocument } from '../../src/data/document.js';
 import type { MixRatio } from '../../src/data/mixing.js';
+import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
+import { loadTokenizerFromDir } from '../../src/tokenizer/node-files.js';
+import type { Tokenizer } from '../../src/tokenizer/types.js';
 import { HephaestusError } from '../../src/util/errors.js';
 
 /** Reads a numeric command-line option, or its default; names the option when it is not a number. */
@@ -33,4 +37,17 @@ export function parseRatio(text: string): MixRatio {
     throw new HephaestusError('INPUT', `--ratio expects agent:code:text, e.g. 1:1:1, got "${text}"`);
   }
   return { agent: parts[0], code: parts[1], text: parts[2] };
+}
+
+/** `--tokenizer DIR` when given, else a byte-level BPE tokenizer of `--vocab-size` trained on `texts`. */
+export async function tokenizerOption(values: Record<string, unknown>, texts: string[], defaultVocabSize: number): Promise<Tokenizer> {
+  if (typeof values.tokenizer === 'string') return loadTokenizerFromDir(values.tokenizer);
+  const vocabSize = numberOption(values, 'vocab-size', defaultVocabSize);
+  process.stderr.write(`tokenizer: training byte-level BPE, vocabulary ${vocabSize}, on ${texts.length} documents\n`);
+  return trainBpeTokenizer(texts, { vocabSize });
+}
+
+/** Every 4th document: enough text to train a toy vocabulary, a quarter of the time. */
+export function tokenizerSample(documents: CorpusDocument[]): string[] {
+  return documents.filter((_, i) => i % 4 === 0).map((document) => document.text);
 }

@@ -8,11 +8,10 @@ import { buildForge, isSeedAgentDocument, packStage } from '../../src/data/forge
 import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { formatComposition } from '../../src/data/report.js';
-import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
-import { loadTokenizerFromDir, saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
+import { saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
 import type { Tokenizer } from '../../src/tokenizer/types.js';
 import type { CorpusDocument } from '../../src/data/document.js';
-import { numberOption, parseRatio, stringOption } from './args.js';
+import { numberOption, parseRatio, stringOption, tokenizerOption, tokenizerSample } from './args.js';
 import { loadCorpusSources } from './corpus-sources.js';
 
 export const FORGE_OPTIONS = {
@@ -32,7 +31,7 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
     dataDir: values['data-dir'] as string | undefined, codeDir: values['code-dir'] as string | undefined,
     codeFiles: numberOption(values, 'code-files', 600), textFiles: (values.text as string[] | undefined) ?? [], seed,
   }, log);
-  const tokenizer = await forgeTokenizer(values, documents);
+  const tokenizer = await tokenizerOption(values, tokenizerSample(documents), 2048);
   const pool = await loadPool((values.pool as string[] | undefined) ?? []);
   const corpus = await buildForge({ documents, pool }, {
     tokenizer, seed, ratio: parseRatio(stringOption(values, 'ratio', '1:1:1')),
@@ -92,13 +91,6 @@ function retrievalOptions(documents: CorpusDocument[], pool: CorpusDocument[], t
   log(`classifier: trained on ${train.length}, held-out ${test.length}: precision ${metrics.precision.toFixed(3)}, recall ${metrics.recall.toFixed(3)}, F1 ${metrics.f1.toFixed(3)}`);
   log(`retrieval: top ${topK} of ${pool.length} pool documents by similarity to the seed agent data`);
   return { embedder: new HashedEmbedder(), topK, classifier };
-}
-
-async function forgeTokenizer(values: Record<string, unknown>, documents: CorpusDocument[]): Promise<Tokenizer> {
-  if (typeof values.tokenizer === 'string') return loadTokenizerFromDir(values.tokenizer);
-  const vocabSize = numberOption(values, 'vocab-size', 2048);
-  log(`tokenizer: training byte-level BPE (vocabulary ${vocabSize}) on every 4th document`);
-  return trainBpeTokenizer(documents.filter((_, i) => i % 4 === 0).map((document) => document.text), { vocabSize });
 }
 
 async function exportCorpus(values: Record<string, unknown>, documents: CorpusDocument[], tokens: () => Int32Array, tokenizer: Tokenizer): Promise<void> {

@@ -3,10 +3,9 @@ import { buildForge, tokenizeDocuments } from '../../src/data/forge.js';
 import { PackedDataset } from '../../src/data/packing.js';
 import { resolveConfig, type PresetName } from '../../src/model/config.js';
 import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
-import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import { searchMixRatio } from '../../src/train/mix-search.js';
 import { HephaestusError } from '../../src/util/errors.js';
-import { formatDuration, numberOption, stringOption } from './args.js';
+import { formatDuration, numberOption, stringOption, tokenizerOption, tokenizerSample } from './args.js';
 import { loadCorpusSources } from './corpus-sources.js';
 
 export const MIX_SEARCH_OPTIONS = {
@@ -25,13 +24,11 @@ export async function mixSearchCommand(values: Record<string, unknown>): Promise
     dataDir: values['data-dir'] as string | undefined, codeDir: values['code-dir'] as string | undefined,
     codeFiles: numberOption(values, 'code-files', 600), textFiles: [], seed,
   }, log);
-  const tokenizer = await trainBpeTokenizer(documents.filter((_, i) => i % 4 === 0).map((document) => document.text), {
-    vocabSize: numberOption(values, 'vocab-size', 1024),
-  });
+  const tokenizer = await tokenizerOption(values, tokenizerSample(documents), 1024);
   const corpus = await buildForge({ documents }, { tokenizer, seed, onPhase: (phase, detail) => log(`${phase}: ${detail}`) });
   const seqLen = numberOption(values, 'seq-len', 64);
   const batchSize = numberOption(values, 'batch-size', 8);
-  const heldOutAgent = corpus.evaluation.filter((document) => document.kind !== 'instruction' && document.kind !== 'text' && document.kind !== 'code');
+  const heldOutAgent = corpus.evaluation.filter((document) => document.kind === 'tool_doc' || document.kind === 'trajectory');
   const benchmark = PackedDataset.build(tokenizeDocuments(heldOutAgent, tokenizer), {
     seqLen, seed, separator: tokenizer.special.endOfText, pad: tokenizer.special.pad, mode: 'stream',
   }, batchSize).batchesOfEpoch().slice(0, 16);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RandomWindowSampler, sequentialBatches, type BatchSourceState } from '../../src/data/batch.js';
+import { RandomWindowSampler, sequentialBatches } from '../../src/data/batch.js';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
 import '../../src/data/sources/node-lines.js';
 import { syntheticCorpus } from '../../src/data/synthetic/index.js';
@@ -12,14 +12,11 @@ import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
 import type { BackendName } from '../../src/runtime/backend.js';
 import { checkpointFiles, parseCheckpoint } from '../../src/store/checkpoint.js';
 import { readCheckpointDir, writeCheckpointDir } from '../../src/store/node-dir.js';
-import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import { loadTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
-import { loadTokenizerFromDir } from '../../src/tokenizer/node-files.js';
-import type { Tokenizer } from '../../src/tokenizer/types.js';
 import { runTraining, type TrainProgress } from '../../src/train/loop.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { ConfigError } from '../../src/util/errors.js';
-import { formatDuration, numberOption, stringOption } from './args.js';
+import { formatDuration, numberOption, stringOption, tokenizerOption } from './args.js';
 
 export const TRAIN_OPTIONS = {
   data: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' },
@@ -39,7 +36,7 @@ export async function trainCommand(values: Record<string, unknown>): Promise<voi
   const resumeFrom = values.resume && existsSync(join(out, 'trainer_state.json'))
     ? parseCheckpoint(await readCheckpointDir(out), out) : undefined;
   const texts = await loadTexts(values.data as string | undefined, seed);
-  const tokenizer = resumeFrom ? await loadTokenizer(resumeFrom.tokenizer) : await makeTokenizer(values, texts);
+  const tokenizer = resumeFrom ? await loadTokenizer(resumeFrom.tokenizer) : await tokenizerOption(values, texts, PRESETS[presetOption(values)].vocabSize);
   const tokens = encodeDocuments(tokenizer, texts);
   const { train, validation } = splitTokens(tokens, 0.1);
   log(`data: ${texts.length} documents, ${tokens.length} tokens (${validation.length} held out), vocabulary ${tokenizer.vocabSize}`);
@@ -60,7 +57,7 @@ export async function trainCommand(values: Record<string, unknown>): Promise<voi
   const sampler = new RandomWindowSampler(train, { batchSize, seqLen, seed });
   if (resumeFrom?.trainer && resumeFrom.optimizer) {
     trainer.restore(resumeFrom.trainer, resumeFrom.optimizer);
-    sampler.restore(resumeFrom.trainer.batchSource as BatchSourceState);
+    sampler.restore(resumeFrom.trainer.batchSource);
     log(`resumed ${out} at step ${trainer.stepCount}`);
   }
   log(`model: ${countParams(config).toLocaleString('en')} parameters, ${config.nLayers} layers, width ${config.dModel}; ` +
@@ -96,13 +93,6 @@ async function loadTexts(file: string | undefined, seed: number): Promise<string
   }
   log('data: embedded synthetic agent sample (tool docs, trajectories, code, prose)');
   return syntheticCorpus({ seed }).map((document) => document.text);
-}
-
-async function makeTokenizer(values: Record<string, unknown>, texts: string[]): Promise<Tokenizer> {
-  if (typeof values.tokenizer === 'string') return loadTokenizerFromDir(values.tokenizer);
-  const vocabSize = numberOption(values, 'vocab-size', PRESETS[presetOption(values)].vocabSize);
-  log(`tokenizer: training byte-level BPE, vocabulary ${vocabSize}`);
-  return trainBpeTokenizer(texts, { vocabSize });
 }
 
 function presetOption(values: Record<string, unknown>): PresetName {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, HephaestusError, throwIfAborted } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { disposeCache, type LlamaModel } from './model.js';
+import { disposeCache, type KvCache, type LlamaModel } from './model.js';
 
 /** Decoding settings for {@link generate}. */
 export interface GenerateOptions {
@@ -58,7 +58,7 @@ export async function generate(model: LlamaModel, prompt: number[], options: Gen
 }
 
 /** Logits of the last position after feeding `tokens` (continuing `cache` when given). */
-export async function nextLogits(model: LlamaModel, tokens: number[], cache?: Parameters<LlamaModel['forward']>[1]): Promise<Float32Array> {
+export async function nextLogits(model: LlamaModel, tokens: number[], cache?: KvCache): Promise<Float32Array> {
   const last = tf.tidy(() => {
     const logits = model.forward(tf.tensor2d([tokens], [1, tokens.length], 'int32'), cache);
     return tf.slice(logits, [0, tokens.length - 1, 0], [1, 1, -1]);

@@ -1,3 +1,4 @@
+import type { BatchSourceState } from '../data/batch.js';
 import { fromHfConfig, importSafetensors, exportSafetensors, toHfConfig } from '../model/hf-format.js';
 import type { ModelConfig } from '../model/config.js';
 import type { LlamaModel } from '../model/model.js';
@@ -11,7 +12,7 @@ export interface TrainerState {
   step: number;
   skippedSteps: number;
   /** Position of the batch source (see `BatchSource.state`). */
-  batchSource: Record<string, unknown>;
+  batchSource: BatchSourceState;
   /** Anything else the caller wants back (options, loss history). */
   extra: Record<string, unknown>;
 }

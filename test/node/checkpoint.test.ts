@@ -56,7 +56,7 @@ describe('checkpoints', () => {
     const resumedTrainer = new Trainer(resumed, trainOptions);
     resumedTrainer.restore(saved.trainer!, saved.optimizer!);
     const resumedSampler = new RandomWindowSampler(tokens, { batchSize: 2, seqLen: 12, seed: 123 });
-    resumedSampler.restore(saved.trainer!.batchSource as never);
+    resumedSampler.restore(saved.trainer!.batchSource);
     for (let i = 0; i < 4; i++) losses.push((await resumedTrainer.step(resumedSampler)).loss);
 
     expect(losses).toEqual(expected); // bit-identical on the deterministic CPU backend
