@@ -2,24 +2,13 @@
  * Plain-JavaScript references for tests, usable in Node and in the browser (no Node imports).
  * Kernels are checked against float64 maths on the float32-rounded inputs.
  */
-
-/** A small seeded generator (mulberry32): same seed, same numbers, everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from '../../src/util/rng.js';
 
 /** `length` float32 values uniform in [-1, 1), from `seed`. */
 export function randomFloat32(length: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
+  const rng = new Rng(seed);
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = random() * 2 - 1;
+  for (let i = 0; i < length; i++) out[i] = rng.next() * 2 - 1;
   return out;
 }
 
