@@ -25,17 +25,17 @@ const WORD_CHAR = 1;
 const UNDERSCORE = 2;
 const OTHER = 3;
 let classTable: Uint8Array | undefined;
+const LETTER_OR_NUMBER = /[\p{L}\p{M}\p{N}]/u;
 
 /** Class of a UTF-16 code unit (BMP): space, letter/number, `_`, or other (punctuation, symbols). */
 function charClassTable(): Uint8Array {
   if (classTable !== undefined) return classTable;
   const table = new Uint8Array(65536);
-  const letterOrNumber = /[\p{L}\p{M}\p{N}]/u;
   const space = /\s/u;
   for (let c = 0; c < 65536; c++) {
     if (c >= 0xd800 && c <= 0xdfff) { table[c] = OTHER; continue; }
     const ch = String.fromCharCode(c);
-    table[c] = c === 95 ? UNDERSCORE : letterOrNumber.test(ch) ? WORD_CHAR : space.test(ch) ? SPACE : OTHER;
+    table[c] = c === 95 ? UNDERSCORE : LETTER_OR_NUMBER.test(ch) ? WORD_CHAR : space.test(ch) ? SPACE : OTHER;
   }
   classTable = table;
   return table;
@@ -48,7 +48,7 @@ function charClass(text: string, i: number, table: Uint8Array): number {
   const next = text.charCodeAt(i + 1); // NaN past the end
   if (!(next >= 0xdc00 && next <= 0xdfff)) return table[c]; // a lone surrogate: OTHER, one unit
   const cp = text.codePointAt(i)!;
-  return /[\p{L}\p{M}\p{N}]/u.test(String.fromCodePoint(cp)) ? WORD_CHAR | 4 : OTHER | 4;
+  return LETTER_OR_NUMBER.test(String.fromCodePoint(cp)) ? WORD_CHAR | 4 : OTHER | 4;
 }
 
 /** Applies NFKC and lower case (the common first step of every normal form here). */
@@ -225,7 +225,7 @@ function hashRange(text: string, start: number, end: number, seed: number): numb
 }
 
 /** Hash of the `n` word hashes starting at `start` (order-sensitive). */
-export function combineHashes(wordHashes: ArrayLike<number>, start: number, n: number): number {
+function combineHashes(wordHashes: ArrayLike<number>, start: number, n: number): number {
   let h = 0x27d4eb2f ^ n;
   for (let j = 0; j < n; j++) {
     h = Math.imul(h ^ wordHashes[start + j], 0xcc9e2d51);
@@ -375,7 +375,7 @@ export function lshParameters(threshold: number, permutations: number, recall = 
   if (!(recall > 0 && recall < 1)) throw new ConfigError('recall', `expected a number in (0, 1), got ${recall}`);
   for (let rows = permutations; rows >= 1; rows--) {
     const bands = Math.floor(permutations / rows);
-    if (1 - (1 - threshold ** rows) ** bands >= recall) return { bands, rows };
+    if (candidateProbability(threshold, bands, rows) >= recall) return { bands, rows };
   }
   return { bands: permutations, rows: 1 };
 }
@@ -553,10 +553,10 @@ export class Deduplicator {
     return { kept: true };
   }
 
-  private bandKey(signature: Uint32Array, offset: number, band: number): number {
+  private bandKey(signature: Uint32Array, band: number): number {
     let h = 0x811c9dc5 ^ band;
     for (let r = 0; r < this.rows; r++) {
-      h = Math.imul(h ^ signature[offset + band * this.rows + r], 0x01000193);
+      h = Math.imul(h ^ signature[band * this.rows + r], 0x01000193);
       h ^= h >>> 15;
     }
     return mix32(h);
@@ -568,7 +568,7 @@ export class Deduplicator {
     const query = this.seen; // unique stamp for this query
     let best: { index: number; similarity: number } | undefined;
     for (let band = 0; band < this.bands; band++) {
-      const bucket = this.buckets[band].get(this.bandKey(signature, 0, band));
+      const bucket = this.buckets[band].get(this.bandKey(signature, band));
       if (bucket === undefined) continue;
       const ids = typeof bucket === 'number' ? [bucket] : bucket;
       for (const id of ids) {
@@ -599,7 +599,7 @@ export class Deduplicator {
     this.positions.push(position);
     for (let band = 0; band < this.bands; band++) {
       const map = this.buckets[band];
-      const key = this.bandKey(signature, 0, band);
+      const key = this.bandKey(signature, band);
       const bucket = map.get(key);
       if (bucket === undefined) map.set(key, id);
       else if (typeof bucket === 'number') map.set(key, [bucket, id]);

@@ -386,12 +386,13 @@ export function instructionPair(input: InstructionPairInput): CorpusDocument {
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** True for a non-null, non-array object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parameterProblem(schema: unknown, path: string): string | undefined {
-  if (!isPlainObject(schema)) return `${path} must be an object`;
+  if (!isObject(schema)) return `${path} must be an object`;
   if (schema.type !== undefined && typeof schema.type !== 'string') return `${path}.type must be a string`;
   if (schema.description !== undefined && typeof schema.description !== 'string') return `${path}.description must be a string`;
   if (schema.enum !== undefined && !Array.isArray(schema.enum)) return `${path}.enum must be an array`;
@@ -403,7 +404,7 @@ function parameterProblem(schema: unknown, path: string): string | undefined {
     if (problem !== undefined) return problem;
   }
   if (schema.properties !== undefined) {
-    if (!isPlainObject(schema.properties)) return `${path}.properties must be an object`;
+    if (!isObject(schema.properties)) return `${path}.properties must be an object`;
     for (const [name, property] of Object.entries(schema.properties)) {
       const problem = parameterProblem(property, `${path}.properties.${name}`);
       if (problem !== undefined) return problem;
@@ -422,12 +423,12 @@ export type FunctionDefinitionCheck = { ok: true; definition: FunctionDefinition
  * a missing `properties` filled in as `{}`; otherwise says what is wrong.
  */
 export function checkFunctionDefinition(value: unknown): FunctionDefinitionCheck {
-  if (!isPlainObject(value)) return { ok: false, problem: 'function definition must be an object' };
+  if (!isObject(value)) return { ok: false, problem: 'function definition must be an object' };
   if (typeof value.name !== 'string' || value.name === '') return { ok: false, problem: 'function "name" must be a non-empty string' };
   const name = value.name;
   if (typeof value.description !== 'string') return { ok: false, problem: `function "${name}": "description" must be a string` };
   const parameters = value.parameters;
-  if (!isPlainObject(parameters)) return { ok: false, problem: `function "${name}": "parameters" must be an object` };
+  if (!isObject(parameters)) return { ok: false, problem: `function "${name}": "parameters" must be an object` };
   if (parameters.type !== 'dict' && parameters.type !== 'object') {
     return { ok: false, problem: `function "${name}": parameters.type must be "dict" or "object", got ${JSON.stringify(parameters.type)}` };
   }

@@ -79,9 +79,13 @@ export interface NameMatchOptions {
   genericNames?: readonly string[];
 }
 
+const SEGMENT_WORD = /\p{Lu}+(?!\p{Ll})|\p{Lu}?[\p{Ll}\p{Lo}\p{Lm}\p{M}]+|\p{N}+/gu;
+/** An opening parenthesis after optional whitespace: a call. */
+const CALL_OPEN = /^\s*\(/;
+
 /** Splits an identifier segment into lower-case words at `_`, camelCase humps and letter/digit boundaries. */
 function segmentWords(segment: string): string[] {
-  return (segment.match(/\p{Lu}+(?!\p{Ll})|\p{Lu}?[\p{Ll}\p{Lo}\p{Lm}\p{M}]+|\p{N}+/gu) ?? []).map((w) => w.toLowerCase());
+  return (segment.match(SEGMENT_WORD) ?? []).map((w) => w.toLowerCase());
 }
 
 const SEGMENT_SEPARATOR = /::|[./-]/g;
@@ -190,7 +194,7 @@ export class FunctionNameMatcher {
         if (rules === undefined) continue;
         const spanEnd = spanStart + span.length;
         const isLast = s === segments.length - 1;
-        const call = isLast && /^\s*\(/.test(text.slice(spanEnd, spanEnd + 64));
+        const call = isLast && CALL_OPEN.test(text.slice(spanEnd, spanEnd + 64));
         const before = text[spanStart - 1];
         const quoted = segments.length === 1 && (before === '"' || before === "'" || before === '`') && text[spanEnd] === before;
         const attribute = s > 0 && segments[s].separator === '.';
@@ -488,7 +492,11 @@ function judgeNgrams(
     }
     if (counted.length < limits.maxOverlap) return;
     const perDoc = new Map<number, NgramEntry[]>();
-    for (const entry of counted) perDoc.set(entry.doc, [...(perDoc.get(entry.doc) ?? []), entry]);
+    for (const entry of counted) {
+      const list = perDoc.get(entry.doc);
+      if (list === undefined) perDoc.set(entry.doc, [entry]);
+      else list.push(entry);
+    }
     let best: NgramEntry[] = [];
     for (const list of perDoc.values()) if (list.length > best.length || (list.length === best.length && list[0].doc < best[0].doc)) best = list;
     const groups = new Set(counted.flatMap((e) => e.groups));

@@ -138,7 +138,8 @@ function makeScorer(seeds: Float32Array[], scoring: SimilarityScoring, neighbour
     let norm = 0;
     for (let i = 0; i < dim; i++) norm += centroid[i] * centroid[i];
     const unit = new Float32Array(dim);
-    if (norm > 0) for (let i = 0; i < dim; i++) unit[i] = centroid[i] / Math.sqrt(norm);
+    const length = Math.sqrt(norm);
+    if (norm > 0) for (let i = 0; i < dim; i++) unit[i] = centroid[i] / length;
     return (vector) => dot(vector, unit);
   }
   if (scoring === 'max') {

@@ -13,7 +13,7 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 /** 32-bit FNV-1a hash of a string's UTF-16 code units (unsigned). */
-export function fnv1a(text: string, seed: number = FNV_OFFSET): number {
+function fnv1a(text: string, seed: number = FNV_OFFSET): number {
   let h = seed >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -1,11 +1,11 @@
 import type { CorpusDocument } from '../document.js';
 import {
-  checkFunctionDefinition, instructionPair, NO_CALL_ANSWER, toolDocFromFunction,
+  checkFunctionDefinition, instructionPair, isObject, NO_CALL_ANSWER, toolDocFromFunction,
   type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
 } from '../formats.js';
 import type { SourceInput } from './lines.js';
 import {
-  errorMessage, isObject, jsonValue, lineBatches, SKIP, readAll, recordStream,
+  errorMessage, jsonValue, lineBatches, SKIP, readAll, recordStream,
   type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
 } from './stream.js';
 

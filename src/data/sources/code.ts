@@ -23,11 +23,12 @@ export function readCodeDocuments(
   inputs: SourceInput | Iterable<SourceInput> | AsyncIterable<SourceInput>, options: CodeReadOptions = {},
 ): DocumentStream {
   const maxChars = options.maxChars ?? DEFAULT_CODE_CHARS;
-  const list = isMany(inputs) ? inputs : [inputs];
+  const many = isMany(inputs);
+  const list = many ? inputs : [inputs];
+  // Names of several inputs come from the inputs themselves.
+  const name = many ? undefined : options.name;
   return recordStream(async function* (context) {
     for await (const input of list) {
-      // Names of several inputs come from the inputs themselves.
-      const name = isMany(inputs) ? undefined : options.name;
       let file = '';
       const lines: string[] = [];
       let size = 0;

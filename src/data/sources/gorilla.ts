@@ -1,12 +1,12 @@
 import type { CorpusDocument } from '../document.js';
 import {
-  codeDocument, instructionPair, isEmptyField, toolDocFromApiRecord, trajectoryDocument,
+  codeDocument, instructionPair, isEmptyField, isObject, toolDocFromApiRecord, trajectoryDocument,
   type ApiRecord, type JsonObject, type JsonValue, type ToolCall, type TrajectoryStep,
 } from '../formats.js';
 import { jsonObject } from './jsonl.js';
 import type { SourceInput } from './lines.js';
 import {
-  errorMessage, isObject, jsonValue, lineBatches, SKIP, recordStream,
+  errorMessage, jsonValue, lineBatches, SKIP, recordStream,
   type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
 } from './stream.js';
 
@@ -271,7 +271,7 @@ export function parsePythonCall(expression: string): ToolCall | undefined {
         reader.expect('*');
         reader.expect('*');
         const unpacked = reader.literal();
-        if (typeof unpacked !== 'object' || unpacked === null || Array.isArray(unpacked)) return undefined;
+        if (!isObject(unpacked)) return undefined;
         Object.assign(args, unpacked);
         if (reader.peek() === ',') reader.position += 1;
         else break;

@@ -1,7 +1,8 @@
 import type { CorpusDocument, DocumentKind } from '../document.js';
+import { isObject } from '../formats.js';
 import type { SourceInput, SourceLine } from './lines.js';
 import {
-  isObject, jsonValue, lineBatches, SKIP, recordStream, type DocumentStream, type ReadContext, type ReadOptions,
+  jsonValue, lineBatches, SKIP, recordStream, type DocumentStream, type ReadContext, type ReadOptions,
 } from './stream.js';
 
 /** The document kinds, for checking a `kind` field. */

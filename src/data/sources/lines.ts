@@ -80,11 +80,16 @@ async function* iterateStream(stream: ReadableStream<Uint8Array>): AsyncGenerato
   }
 }
 
+/** The name of a `File`, or `blob` for a nameless `Blob`. */
+function blobName(blob: Blob): string {
+  const fileName = (blob as Partial<File>).name;
+  return typeof fileName === 'string' && fileName !== '' ? fileName : 'blob';
+}
+
 /** A {@link ByteSource} over a browser `File` / `Blob` (`blob.stream()`), named after the file. */
 export function blobSource(blob: Blob, name?: string): ByteSource {
-  const fileName = (blob as Partial<File>).name;
   return {
-    name: name ?? (typeof fileName === 'string' && fileName !== '' ? fileName : 'blob'),
+    name: name ?? blobName(blob),
     open: () => iterateStream(blob.stream() as ReadableStream<Uint8Array>),
   };
 }
@@ -152,8 +157,7 @@ export function sourceName(input: SourceInput, name?: string): string {
   if (isByteSource(input)) return input.name;
   if (typeof input === 'string') return input;
   if (input instanceof URL) return input.href;
-  const fileName = (input as Partial<File>).name;
-  return typeof fileName === 'string' && fileName !== '' ? fileName : 'blob';
+  return blobName(input);
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -214,11 +214,6 @@ export function jsonValue(context: ReadContext, file: string, line: SourceLine):
   }
 }
 
-/** True for a non-null, non-array object. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The message of an error (for reasons). */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import type { Rng } from '../../util/rng.js';
 import type { FunctionDefinition, JsonObject, JsonValue, ToolCall } from '../formats.js';
-import { validateCall } from './validation.js';
+import { findTool, validateCall } from './validation.js';
 import { between, phrase, round, sampleString } from './values.js';
 
 /**
@@ -44,8 +44,7 @@ function resultValue(key: string, rng: Rng): JsonValue {
 export function simulateEnvironment(tools: FunctionDefinition | readonly FunctionDefinition[], call: ToolCall, rng: Rng): JsonObject {
   const problem = validateCall(tools, call);
   if (problem !== undefined) return { error: problem };
-  const list: readonly FunctionDefinition[] = Array.isArray(tools) ? tools : [tools as FunctionDefinition];
-  const fn = list.find((tool) => tool.name === call.name) as FunctionDefinition;
+  const fn = findTool(tools, call.name) as FunctionDefinition;
   const key = resultKey(fn);
   return { [key]: resultValue(key, rng) };
 }

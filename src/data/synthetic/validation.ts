@@ -54,6 +54,12 @@ export function typeProblem(schema: ParameterSchema, value: JsonValue, path = 'v
   return undefined;
 }
 
+/** The offered function named `name` (`tools` is one function or a list), or `undefined`. */
+export function findTool(tools: FunctionDefinition | readonly FunctionDefinition[], name: string): FunctionDefinition | undefined {
+  const list: readonly FunctionDefinition[] = Array.isArray(tools) ? tools : [tools as FunctionDefinition];
+  return list.find((tool) => tool.name === name);
+}
+
 /**
  * Checks a call against the offered functions as an environment would: the function exists, no
  * parameter outside the schema, every required parameter present, every value of its parameter's type
@@ -61,8 +67,7 @@ export function typeProblem(schema: ParameterSchema, value: JsonValue, path = 'v
  * `missing required parameter "city"`, or `undefined` for a valid call.
  */
 export function validateCall(tools: FunctionDefinition | readonly FunctionDefinition[], call: ToolCall): string | undefined {
-  const list: readonly FunctionDefinition[] = Array.isArray(tools) ? tools : [tools as FunctionDefinition];
-  const fn = list.find((tool) => tool.name === call.name);
+  const fn = findTool(tools, call.name);
   if (fn === undefined) return `unknown function "${call.name}"`;
   const properties = fn.parameters.properties;
   const required = fn.parameters.required ?? [];

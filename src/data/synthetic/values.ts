@@ -141,7 +141,7 @@ export function sampleValue(schema: ParameterSchema, name: string, rng: Rng): Js
       const itemName = name.replace(/s$/, '');
       for (let i = 0; i < count; i++) {
         const value = sampleValue(items, itemName, rng);
-        if (!out.some((existing) => JSON.stringify(existing) === JSON.stringify(value))) out.push(value);
+        if (!out.some((existing) => sameJson(existing, value))) out.push(value);
       }
       return out;
     }
