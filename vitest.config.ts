@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumCleanup } from './test/setup/chromium-cleanup.js';
@@ -36,6 +37,12 @@ export const chromiumArgs = [
   '--disable-dev-shm-usage',
 ];
 
+/** The ES entry (`module` field) of each tfjs package, for the node project (see `server.deps.inline`). */
+const TFJS_ES_ENTRIES = ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-webgpu'].map((name) => ({
+  find: new RegExp(`^@tensorflow/${name}$`),
+  replacement: fileURLToPath(new URL(`./node_modules/@tensorflow/${name}/dist/index.js`, import.meta.url)),
+}));
+
 export default defineConfig({
   test: {
     // Root-only option; each project sets its own test and hook timeouts (projects do not inherit).
@@ -46,6 +53,11 @@ export default defineConfig({
           name: 'node',
           include: ['test/node/**/*.test.ts'],
           environment: 'node',
+          // tfjs as ES modules, one copy, as a bundler would load it: Node's own loader would take the
+          // packages' CommonJS bundles for the bare imports and ES files for the gradient modules.
+          server: { deps: { inline: [/@tensorflow\//] } },
+          alias: TFJS_ES_ENTRIES,
+          setupFiles: ['test/setup/node-require.ts'],
           pool: 'forks',
           // The machines have two cores, and llvmpipe uses all of them for one process.
           maxWorkers: 2,
@@ -61,7 +73,7 @@ export default defineConfig({
         // Dependencies the browser tests import, pre-bundled up front: discovering them mid-run makes
         // Vite reload the page and the run flaky.
         optimizeDeps: {
-          include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@xenova/transformers'],
+          include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@xenova/transformers'],
         },
         test: {
           name: 'browser',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { CorpusDocument } from '../src/data/document.js';
-import { buildForge, type ForgeOptions } from '../src/data/forge.js';
+import { buildForge, type ForgeOptions } from '../src/forge/builder.js';
 import { walkFiles } from '../src/data/sources/node-lines.js';
 import { readCodeDocuments, readJsonlDocuments, readSharedData, SHARED_DATA_FILES } from '../src/data/sources/index.js';
 import { trainBpeTokenizer } from '../src/tokenizer/bpe-trainer.js';

@@ -1,5 +1,5 @@
 /** Stock `tf.matMul` throughput: the adapter's practical ceiling for the model's GFLOP/s figures. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../src/runtime/backend.js';
 import { measure, type Iterations, type Measured } from './lib/stats.js';
 

@@ -2,7 +2,7 @@
  * Model benchmarks: full training step (forward + backward + clipping + AdamW through `Trainer`),
  * forward + backward alone, forward alone, and memory of a step, for one preset and one ops variant.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchSource, BatchSourceState } from '../src/data/batch.js';
 import { headDim, resolveConfig, type ModelConfig, type PresetName } from '../src/model/config.js';
 import { LlamaModel } from '../src/model/model.js';
@@ -107,7 +107,7 @@ async function syncOn(t: tf.Tensor): Promise<void> {
 export async function benchModel(c: ModelCase, backend: BackendName, variant: OpsVariant): Promise<ModelResult> {
   const label = `${caseLabel(c)} ${backend} ${variant.name}`;
   const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
-  const model = LlamaModel.create(config, { seed: 0, ops: variant.ops });
+  const model = LlamaModel.create(config, { seed: 0, ops: variant.opsFor(backend) });
   // Many planned steps so the cosine schedule stays near its peak; no warm-up ramp.
   const trainer = new Trainer(model, { steps: 1_000_000, warmupSteps: 0 });
   const batch = randomBatch(c.batchSize, c.seqLen, c.vocabSize, 1);

@@ -4,9 +4,9 @@
  * and one AdamW pass over all parameters. Multiplied by how often a training step calls each, this
  * shows where a step's time goes, and it is where a custom kernel set is compared op by op.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { headDim, type ModelConfig } from '../src/model/config.js';
-import type { Ops } from '../src/model/ops.js';
+import type { Ops } from '../src/kernels/index.js';
 import { paramSpecs } from '../src/model/params.js';
 import { measure, type Iterations, type Measured } from './lib/stats.js';
 import type { OpsVariant } from './variants.js';
@@ -81,8 +81,8 @@ export function opCases(config: ModelConfig, batch: number, seqLen: number): OpC
     forward: (ops, [x, w]) => ops.rmsNorm(x, w, config.normEps),
   });
   const ropeTables = () => {
-    const pos = tf.range(0, seqLen).reshape([seqLen, 1]);
-    const freq = tf.range(0, hd).reshape([1, hd]).mul(0.01);
+    const pos = tf.reshape(tf.range(0, seqLen), [seqLen, 1]);
+    const freq = tf.mul(tf.reshape(tf.range(0, hd), [1, hd]), 0.01);
     const angle = tf.mul(pos, freq);
     return [tf.cos(angle), tf.sin(angle)];
   };
@@ -166,10 +166,9 @@ async function timePerCall(name: string, launch: () => Launched, iterations: Ite
 }
 
 export async function benchOps(
-  label: string, config: ModelConfig, batch: number, seqLen: number, variant: OpsVariant, iterations: Iterations,
+  label: string, config: ModelConfig, batch: number, seqLen: number, variant: OpsVariant, ops: Ops, iterations: Iterations,
 ): Promise<OpResult[]> {
   const results: OpResult[] = [];
-  const { ops } = variant;
   for (const c of opCases(config, batch, seqLen)) {
     const { diff, rest } = tf.tidy(() => c.make());
     const name = `${label} ${variant.name} ${c.op} ${c.shapes}`;

@@ -92,7 +92,7 @@ async function runOps(cases: (ModelCase & { ops: Iterations })[], backend: Backe
     const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
     for (const variant of VARIANTS.filter((v) => v.backends.includes(backend))) {
       progress(`ops at the shapes of ${caseLabel(c)} on ${backend} with ${variant.name}`);
-      const results = await benchOps(caseLabel(c), config, c.batchSize, c.seqLen, variant, c.ops);
+      const results = await benchOps(caseLabel(c), config, c.batchSize, c.seqLen, variant, variant.opsFor(backend), c.ops);
       into.push({ label: caseLabel(c), backend, results });
     }
   }

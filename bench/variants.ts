@@ -1,22 +1,22 @@
 /**
- * The kernel sets the model benchmarks compare. Each is an `Ops` object (src/model/ops.ts) swapped
+ * The kernel sets the model benchmarks compare. Each is an `Ops` object (src/kernels/ops.ts) swapped
  * into the model with `model.useOps(ops)`. The first entry is the baseline: every other row of the
  * model tables gets a "vs <baseline>" speed-up column against it, measured in the same run.
  *
  * To add our WebGPU kernels, append e.g. `{ name: 'hephaestus', ops: hephaestusOps, backends: ['webgpu'] }`.
  */
-import type { Ops } from '../src/model/ops.js';
-import { tfjsOps } from '../src/model/ops.js';
+import { kernelsFor, type Ops } from '../src/kernels/index.js';
 import type { BackendName } from '../src/runtime/backend.js';
 
 export interface OpsVariant {
   /** Row label in BENCHMARKS.md. */
   name: string;
-  ops: Ops;
+  /** The kernel set on a backend. */
+  opsFor: (backend: BackendName) => Ops;
   /** Backends this variant runs on (WGSL kernels only run on WebGPU). */
   backends: readonly BackendName[];
 }
 
 export const VARIANTS: readonly OpsVariant[] = [
-  { name: 'stock tfjs', ops: tfjsOps, backends: ['webgpu', 'cpu'] },
+  { name: 'stock tfjs', opsFor: kernelsFor, backends: ['webgpu', 'cpu'] },
 ];

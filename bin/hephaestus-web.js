@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The published command runs the built CLI (vite builds examples/node/cli.ts into dist/cli.js).
-import '../dist/cli.js';
+// The published command runs the built CLI (vite builds src/cli/cli.ts into dist/node/cli.js).
+import '../dist/node/cli.js';

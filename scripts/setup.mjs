@@ -181,15 +181,16 @@ function ensureBuild() {
     return;
   }
   if (!bin.includes('dist/')) return;
-  const built = mtime(join(root, 'dist', 'cli.js'));
+  const built = mtime(join(root, 'dist', 'node', 'cli.js'));
   const sources = Math.max(
     newestIn(join(root, 'src')),
-    newestIn(join(root, 'examples', 'node')),
     mtime(join(root, 'vite.config.ts')) ?? 0,
   );
   if (built !== undefined && built >= sources) return;
   log(built === undefined ? 'dist/ is missing: building it (vite build)' : 'dist/ is older than the sources: rebuilding (vite build)');
-  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  run(process.execPath, [vite, 'build', '--logLevel', 'warn']);
+  run(process.execPath, [vite, 'build', '--mode', 'node', '--logLevel', 'warn']);
   log('built dist/ (vite build)');
 }
 

@@ -10,8 +10,8 @@ export { PRESETS, resolveConfig, validateConfig, headDim } from './model/config.
 export type { ModelConfig, PresetName } from './model/config.js';
 export { LlamaModel, disposeCache } from './model/model.js';
 export type { CreateModelOptions, KvCache } from './model/model.js';
-export { tfjsOps } from './model/ops.js';
-export type { Ops, AdamWHyper } from './model/ops.js';
+export { kernelsFor, tfjsOps, tfjsCpuOps } from './kernels/index.js';
+export type { Ops, AdamWHyper } from './kernels/index.js';
 export { paramSpecs, countParams } from './model/params.js';
 export type { ParamSpec } from './model/params.js';
 export { generate, pickToken } from './model/generate.js';
@@ -59,32 +59,33 @@ export type { Checkpoint, CheckpointFiles, TrainerState } from './store/checkpoi
 export { Rng } from './util/rng.js';
 export type { RngState } from './util/rng.js';
 export {
-  HephaestusError, ConfigError, InputError, NonFiniteError, AbortedError,
+  HephaestusError, ConfigError, InputError, CheckpointError, BackendError, NonFiniteError, AbortedError, TokenizerError,
+  errorMessage,
 } from './util/errors.js';
 export type { ErrorCode } from './util/errors.js';
 
-export { normalizeForHash, exactKey, hash64, shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './data/dedup.js';
-export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './data/dedup.js';
-export { splitByFunction, checkLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './data/heldout.js';
-export type { SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit } from './data/heldout.js';
-export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './data/mixing.js';
-export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './data/mixing.js';
+export { normalizeForHash, exactKey, hash64, shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';
+export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './forge/dedup.js';
+export { splitByFunction, checkLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './forge/heldout.js';
+export type { SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit } from './forge/heldout.js';
+export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './forge/mixing.js';
+export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './forge/mixing.js';
 export { PackedDataset } from './data/packing.js';
 export type { PackOptions, PackStats, TokenizedDocument } from './data/packing.js';
-export { compositionReport, formatComposition } from './data/report.js';
-export type { CompositionEntry, CompositionReport } from './data/report.js';
+export { compositionReport, formatComposition } from './forge/report.js';
+export type { CompositionEntry, CompositionReport } from './forge/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
-export { searchMixRatio, fitOptimum } from './train/mix-search.js';
-export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './train/mix-search.js';
-export { AgentClassifier, splitExamples } from './data/classifier.js';
+export { searchMixRatio, fitOptimum } from './recipe/mix-search.js';
+export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe/mix-search.js';
+export { AgentClassifier, splitExamples } from './forge/classifier.js';
 export type {
   AgentLabel, LabeledText, ClassifierTrainOptions, ClassifierProgress, AgentPrediction, ClassifierMetrics, Confusion,
   ClassifierConfig, SplitOptions as ExampleSplitOptions,
-} from './data/classifier.js';
-export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from './data/embedders.js';
-export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation } from './data/embedders.js';
-export { retrieveAgentLike } from './data/retrieval.js';
-export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './data/retrieval.js';
-export type { FeatureOptions } from './data/text-features.js';
-export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './data/forge.js';
-export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './data/forge.js';
+} from './forge/classifier.js';
+export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from './forge/embedders.js';
+export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation } from './forge/embedders.js';
+export { retrieveAgentLike } from './forge/retrieval.js';
+export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './forge/retrieval.js';
+export type { FeatureOptions } from './text/features.js';
+export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
+export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';

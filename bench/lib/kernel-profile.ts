@@ -9,7 +9,7 @@
  * the read-back (and even with forced submissions, Dawn over llvmpipe runs the work at later
  * synchronisation points). WebGPU time per op comes from the ops benchmark instead.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface KernelTime {
   name: string;

@@ -1,4 +1,4 @@
-import { ConfigError, HephaestusError } from '../util/errors.js';
+import { ConfigError, InputError, CheckpointError } from '../util/errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 
 /** One training batch on the CPU, row-major `[batchSize, seqLen]`. */
@@ -49,7 +49,7 @@ export class RandomWindowSampler implements BatchSource {
       }
     }
     if (tokens.length < options.seqLen + 1) {
-      throw new HephaestusError('INPUT', `token stream of ${tokens.length} tokens is shorter than one window of ${options.seqLen + 1}`);
+      throw new InputError('token stream', `token stream of ${tokens.length} tokens is shorter than one window of ${options.seqLen + 1}`);
     }
     this.tokens = tokens;
     this.options = options;
@@ -77,7 +77,7 @@ export class RandomWindowSampler implements BatchSource {
 
   restore(state: BatchSourceState): void {
     if (state.kind !== 'random-window') {
-      throw new HephaestusError('CHECKPOINT', `batch source state of kind "${state.kind}" does not fit a random-window sampler`);
+      throw new CheckpointError(`batch source state of kind "${state.kind}" does not fit a random-window sampler`);
     }
     this.rng = Rng.fromState(state.rng as RngState);
   }

@@ -1,4 +1,4 @@
-import { ConfigError, HephaestusError } from '../util/errors.js';
+import { ConfigError, InputError, CheckpointError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Batch, BatchSource, BatchSourceState } from './batch.js';
 
@@ -75,7 +75,7 @@ export class PackedDataset implements BatchSource {
     for (const i of order) packer.add(documents[i]);
     const { tokens, mask, stats } = packer.finish();
     if (stats.rows < batchSize) {
-      throw new HephaestusError('INPUT', `the corpus packs into ${stats.rows} rows of ${options.seqLen + 1} tokens, fewer than one batch of ${batchSize}`);
+      throw new InputError('corpus', `the corpus packs into ${stats.rows} rows of ${options.seqLen + 1} tokens, fewer than one batch of ${batchSize}`);
     }
     return new PackedDataset(tokens, mask, stats, options.seqLen, options.seed, batchSize);
   }
@@ -112,7 +112,7 @@ export class PackedDataset implements BatchSource {
 
   restore(state: BatchSourceState): void {
     if (state.kind !== 'packed' || state.seed !== this.seed || state.rows !== this.rows) {
-      throw new HephaestusError('CHECKPOINT', `saved data cursor (${JSON.stringify(state)}) does not fit this corpus (seed ${this.seed}, ${this.rows} rows)`);
+      throw new CheckpointError(`saved data cursor (${JSON.stringify(state)}) does not fit this corpus (seed ${this.seed}, ${this.rows} rows)`);
     }
     this.startEpoch(state.epoch as number);
     this.index = state.index as number;

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { ConfigError, HephaestusError, throwIfAborted } from '../util/errors.js';
+import * as tf from '../runtime/tfjs.js';
+import { ConfigError, InputError, throwIfAborted } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { disposeCache, type KvCache, type LlamaModel } from './model.js';
 
@@ -101,11 +101,11 @@ function checkOptions(model: LlamaModel, prompt: number[], options: GenerateOpti
   }
   if (!(temperature >= 0)) throw new ConfigError('temperature', `must be >= 0, got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new ConfigError('topK', `must be a non-negative integer, got ${topK}`);
-  if (prompt.length === 0) throw new HephaestusError('INPUT', 'prompt is empty: give at least one token');
+  if (prompt.length === 0) throw new InputError('prompt', 'prompt is empty: give at least one token');
   if (prompt.length > model.config.contextLength) {
-    throw new HephaestusError('INPUT', `prompt of ${prompt.length} tokens exceeds the context length ${model.config.contextLength}`);
+    throw new InputError('prompt', `prompt of ${prompt.length} tokens exceeds the context length ${model.config.contextLength}`);
   }
   const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= model.config.vocabSize);
-  if (bad !== undefined) throw new HephaestusError('INPUT', `prompt token ${bad} is outside the vocabulary 0..${model.config.vocabSize - 1}`);
+  if (bad !== undefined) throw new InputError('prompt', `token ${bad} is outside the vocabulary 0..${model.config.vocabSize - 1}`);
   return { maxNewTokens, temperature, topK, useCache: options.useCache ?? true };
 }

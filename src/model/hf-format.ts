@@ -1,4 +1,4 @@
-import { HephaestusError } from '../util/errors.js';
+import { CheckpointError } from '../util/errors.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import type { LlamaModel } from './model.js';
 import { paramSpecs } from './params.js';
@@ -31,11 +31,11 @@ export function fromHfConfig(json: Record<string, unknown>, source = 'config.jso
   const field = (name: string): unknown => json[name];
   const number = (name: string, fallback?: number): number => {
     const value = field(name) ?? fallback;
-    if (typeof value !== 'number') throw new HephaestusError('CHECKPOINT', `${source}: field "${name}" must be a number`);
+    if (typeof value !== 'number') throw new CheckpointError(`${source}: field "${name}" must be a number`);
     return value;
   };
   if (field('model_type') !== undefined && field('model_type') !== 'llama') {
-    throw new HephaestusError('CHECKPOINT', `${source}: field "model_type" is "${String(field('model_type'))}", only "llama" is supported`);
+    throw new CheckpointError(`${source}: field "model_type" is "${String(field('model_type'))}", only "llama" is supported`);
   }
   const heads = number('num_attention_heads');
   const config: ModelConfig = {
@@ -79,9 +79,9 @@ export function importSafetensors(bytes: Uint8Array, config: ModelConfig, source
   const weights = new Map<string, Float32Array>();
   for (const spec of paramSpecs(config)) {
     const tensor = tensors.get(spec.name);
-    if (!tensor) throw new HephaestusError('CHECKPOINT', `${source}: missing tensor "${spec.name}"`);
+    if (!tensor) throw new CheckpointError(`${source}: missing tensor "${spec.name}"`);
     if (tensor.shape.join('x') !== spec.shape.join('x')) {
-      throw new HephaestusError('CHECKPOINT', `${source}: tensor "${spec.name}" has shape ${tensor.shape.join('x')}, expected ${spec.shape.join('x')}`);
+      throw new CheckpointError(`${source}: tensor "${spec.name}" has shape ${tensor.shape.join('x')}, expected ${spec.shape.join('x')}`);
     }
     weights.set(spec.name, tensor.data);
   }

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
-import { HephaestusError } from '../util/errors.js';
+import * as tf from '../runtime/tfjs.js';
+import { ConfigError, InputError, CheckpointError } from '../util/errors.js';
 import { headDim, validateConfig, type ModelConfig } from './config.js';
-import { tfjsOps, type Ops } from './ops.js';
+import { kernelsFor, type Ops } from '../kernels/index.js';
 import { createVariables, initialValues, paramSpecs, type ParamSpec } from './params.js';
 import { ropeTables, type RopeTables } from './rope.js';
 
@@ -18,7 +18,7 @@ export interface CreateModelOptions {
   seed?: number;
   /** Initial weights by Hugging Face name (e.g. from a checkpoint); every parameter must be present. */
   weights?: Map<string, Float32Array>;
-  /** Kernels to run the heavy operations (default: the stock tfjs composition). */
+  /** Kernels to run the heavy operations (default: the set for the active backend, see `kernelsFor`). */
   ops?: Ops;
 }
 
@@ -48,7 +48,7 @@ export class LlamaModel {
     validateConfig(config);
     const values = options.weights ?? initialValues(config, options.seed ?? 0);
     checkWeights(config, values);
-    return new LlamaModel(config, createVariables(config, values), options.ops ?? tfjsOps);
+    return new LlamaModel(config, createVariables(config, values), options.ops ?? kernelsFor());
   }
 
   /** Replaces the kernels (e.g. by the WebGPU ones) without touching the weights. */
@@ -59,7 +59,7 @@ export class LlamaModel {
   /** The variable of one parameter by Hugging Face name. */
   param(name: string): tf.Variable {
     const variable = this.params.get(name);
-    if (!variable) throw new HephaestusError('CONFIG', `model has no parameter "${name}"`);
+    if (!variable) throw new ConfigError('parameter', `the model has no parameter "${name}"`);
     return variable;
   }
 
@@ -71,8 +71,8 @@ export class LlamaModel {
     const [batch, length] = tokens.shape;
     const start = cache?.length ?? 0;
     if (start + length > this.config.contextLength) {
-      throw new HephaestusError(
-        'INPUT',
+      throw new InputError(
+        'tokens',
         `sequence of ${start + length} positions exceeds the context length ${this.config.contextLength}`,
       );
     }
@@ -169,10 +169,9 @@ function checkWeights(config: ModelConfig, values: Map<string, Float32Array>): v
   for (const spec of paramSpecs(config)) {
     const data = values.get(spec.name);
     const expected = spec.shape.reduce((a, b) => a * b, 1);
-    if (!data) throw new HephaestusError('CHECKPOINT', `weights lack parameter "${spec.name}"`);
+    if (!data) throw new CheckpointError(`weights lack parameter "${spec.name}"`);
     if (data.length !== expected) {
-      throw new HephaestusError(
-        'CHECKPOINT',
+      throw new CheckpointError(
         `parameter "${spec.name}" has ${data.length} values, expected ${expected} (shape ${spec.shape.join('x')})`,
       );
     }

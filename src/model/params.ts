@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { HephaestusError } from '../util/errors.js';
+import * as tf from '../runtime/tfjs.js';
+import { CheckpointError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { headDim, type ModelConfig } from './config.js';
 
@@ -76,7 +76,7 @@ export function createVariables(config: ModelConfig, values: Map<string, Float32
   const variables = new Map<string, tf.Variable>();
   for (const spec of paramSpecs(config)) {
     const data = values.get(spec.name);
-    if (!data) throw new HephaestusError('CHECKPOINT', `weights lack parameter "${spec.name}"`);
+    if (!data) throw new CheckpointError(`weights lack parameter "${spec.name}"`);
     const initial = tf.tensor(data, spec.shape, 'float32');
     variables.set(spec.name, tf.variable(initial, true, `${prefix}/${spec.name}`));
     initial.dispose();

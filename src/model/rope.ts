@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tfjs.js';
 import { headDim, type ModelConfig } from './config.js';
 
 /** Cosine and sine tables `[contextLength, headDim]` in the Hugging Face "rotate half" layout. */

@@ -1,4 +1,4 @@
-import { HephaestusError } from '../util/errors.js';
+import { CheckpointError } from '../util/errors.js';
 
 /** One tensor for {@link encodeSafetensors}. */
 export interface NamedTensor {
@@ -44,17 +44,17 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
 
 /** Decodes a safetensors file; `source` names it in errors. */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Map<string, DecodedTensor> {
-  if (bytes.length < 8) throw new HephaestusError('CHECKPOINT', `${source}: file is too short for a safetensors header`);
+  if (bytes.length < 8) throw new CheckpointError(`${source}: file is too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.length - 8) {
-    throw new HephaestusError('CHECKPOINT', `${source}: header length ${headerLength} runs past the end of the file`);
+    throw new CheckpointError(`${source}: header length ${headerLength} runs past the end of the file`);
   }
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
-    throw new HephaestusError('CHECKPOINT', `${source}: header is not valid JSON (${String(error)})`);
+    throw new CheckpointError(`${source}: header is not valid JSON (${String(error)})`);
   }
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, DecodedTensor>();
@@ -66,7 +66,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Ma
 }
 
 function decodeEntry(bytes: Uint8Array, dataStart: number, name: string, entry: unknown, source: string): DecodedTensor {
-  const fail = (why: string) => new HephaestusError('CHECKPOINT', `${source}: tensor "${name}": ${why}`);
+  const fail = (why: string) => new CheckpointError(`${source}: tensor "${name}": ${why}`);
   const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
   if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw fail(`unsupported dtype ${String(dtype)}`);
   if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) throw fail('missing shape or data_offsets');

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { HephaestusError } from '../util/errors.js';
+import { BackendError, errorMessage } from '../util/errors.js';
 
 /** Which tfjs backend runs the maths. */
 export type BackendName = 'webgpu' | 'cpu';
@@ -41,7 +41,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       return current;
     } catch (error) {
       if (prefer === 'webgpu') throw error;
-      current = await initCpu(error instanceof Error ? error.message : String(error));
+      current = await initCpu(errorMessage(error));
       return current;
     }
   }
@@ -62,9 +62,9 @@ async function initCpu(fallbackReason?: string): Promise<BackendInfo> {
 
 async function initWebGPU(options: BackendOptions): Promise<BackendInfo> {
   const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) throw new HephaestusError('BACKEND', 'WebGPU is not available (no navigator.gpu)');
+  if (!gpu) throw new BackendError('WebGPU is not available (no navigator.gpu)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', ...options.adapterOptions });
-  if (!adapter) throw new HephaestusError('BACKEND', 'WebGPU returned no adapter');
+  if (!adapter) throw new BackendError('WebGPU returned no adapter');
   const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter.limits) });
   device.lost.then((info) => {
     if (info.reason !== 'destroyed') console.error(`hephaestus-web: WebGPU device lost: ${info.message}`);
@@ -74,7 +74,7 @@ async function initWebGPU(options: BackendOptions): Promise<BackendInfo> {
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
   const ok = await tf.setBackend('webgpu');
-  if (!ok) throw new HephaestusError('BACKEND', 'the tfjs WebGPU backend failed to initialise');
+  if (!ok) throw new BackendError('the tfjs WebGPU backend failed to initialise');
   await tf.ready();
   return { name: 'webgpu', adapter: describeAdapter(adapter.info) };
 }

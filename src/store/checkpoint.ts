@@ -5,7 +5,7 @@ import type { LlamaModel } from '../model/model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../model/safetensors.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
-import { HephaestusError } from '../util/errors.js';
+import { CheckpointError, errorMessage } from '../util/errors.js';
 
 /** Progress of a training run, saved next to the weights so a run resumes exactly. */
 export interface TrainerState {
@@ -62,16 +62,16 @@ export async function checkpointFiles(
 export function parseCheckpoint(files: CheckpointFiles, source: string): Checkpoint {
   const json = (name: string): Record<string, unknown> => {
     const bytes = files.get(name);
-    if (!bytes) throw new HephaestusError('CHECKPOINT', `${source}: missing ${name}`);
+    if (!bytes) throw new CheckpointError(`${source}: missing ${name}`);
     try {
       return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
     } catch (error) {
-      throw new HephaestusError('CHECKPOINT', `${source}/${name}: invalid JSON (${(error as Error).message})`);
+      throw new CheckpointError(`${source}/${name}: invalid JSON (${errorMessage(error)})`);
     }
   };
   const config = fromHfConfig(json('config.json'), `${source}/config.json`);
   const modelBytes = files.get('model.safetensors');
-  if (!modelBytes) throw new HephaestusError('CHECKPOINT', `${source}: missing model.safetensors`);
+  if (!modelBytes) throw new CheckpointError(`${source}: missing model.safetensors`);
   const checkpoint: Checkpoint = {
     config,
     weights: importSafetensors(modelBytes, config, `${source}/model.safetensors`),
@@ -87,14 +87,14 @@ export function parseCheckpoint(files: CheckpointFiles, source: string): Checkpo
 
 function decodeMoments(files: CheckpointFiles, source: string): AdamWState['moments'] {
   const bytes = files.get('optimizer.safetensors');
-  if (!bytes) throw new HephaestusError('CHECKPOINT', `${source}: trainer_state.json without optimizer.safetensors`);
+  if (!bytes) throw new CheckpointError(`${source}: trainer_state.json without optimizer.safetensors`);
   const tensors = decodeSafetensors(bytes, `${source}/optimizer.safetensors`);
   const moments: AdamWState['moments'] = new Map();
   for (const [key, tensor] of tensors) {
     if (!key.startsWith('m.')) continue;
     const name = key.slice(2);
     const second = tensors.get(`v.${name}`);
-    if (!second) throw new HephaestusError('CHECKPOINT', `${source}/optimizer.safetensors: "m.${name}" without "v.${name}"`);
+    if (!second) throw new CheckpointError(`${source}/optimizer.safetensors: "m.${name}" without "v.${name}"`);
     moments.set(name, { m: tensor.data, v: second.data });
   }
   return moments;

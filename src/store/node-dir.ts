@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { HephaestusError } from '../util/errors.js';
+import { CheckpointError, errorMessage } from '../util/errors.js';
 import type { CheckpointFiles } from './checkpoint.js';
 
 /**
@@ -16,7 +16,7 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles): P
     for (const [name, bytes] of files) await writeFile(join(staging, name), bytes);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    throw new HephaestusError('CHECKPOINT', `cannot write checkpoint to ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new CheckpointError(`cannot write checkpoint to ${dir}: ${errorMessage(error)}`, { cause: error });
   }
   const hadPrevious = await rename(dir, previous).then(() => true, () => false);
   await rename(staging, dir);
@@ -29,7 +29,7 @@ export async function readCheckpointDir(dir: string): Promise<CheckpointFiles> {
   try {
     names = await readdir(dir);
   } catch {
-    throw new HephaestusError('CHECKPOINT', `${dir}: no checkpoint folder there`);
+    throw new CheckpointError(`${dir}: no checkpoint folder there`);
   }
   const files: CheckpointFiles = new Map();
   for (const name of names) files.set(name, new Uint8Array(await readFile(join(dir, name))));

@@ -6,7 +6,6 @@
  */
 export { SPECIAL_TOKENS } from './types.js';
 export type { SpecialTokenIds, Tokenizer, TokenizerFiles } from './types.js';
-export { TokenizerError } from '../util/errors.js';
 export { loadTokenizer } from './hf-tokenizer.js';
 export type { LoadTokenizerOptions, MissingSpecialTokens } from './hf-tokenizer.js';
 export {

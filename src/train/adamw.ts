@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import type { Ops } from '../model/ops.js';
+import * as tf from '../runtime/tfjs.js';
+import type { Ops } from '../kernels/ops.js';
 import type { ParamSpec } from '../model/params.js';
 
 /** AdamW settings. Weight decay is decoupled and applies to linear weights only. */

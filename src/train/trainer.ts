@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tfjs.js';
 import type { Batch, BatchSource } from '../data/batch.js';
 import type { LlamaModel } from '../model/model.js';
-import { ConfigError, HephaestusError, NonFiniteError, throwIfAborted } from '../util/errors.js';
+import { ConfigError, InputError, NonFiniteError, throwIfAborted } from '../util/errors.js';
 import { AdamW, type AdamWState } from './adamw.js';
 import { learningRate } from './schedule.js';
 
@@ -186,13 +186,13 @@ function checkBatch(batch: Batch, vocabSize: number): void {
   const expected = batch.batchSize * batch.seqLen;
   for (const [name, values] of [['inputs', batch.inputs], ['targets', batch.targets], ['mask', batch.mask]] as const) {
     if (values.length !== expected) {
-      throw new HephaestusError('INPUT', `batch ${name} has ${values.length} values, expected ${batch.batchSize}x${batch.seqLen}`);
+      throw new InputError('batch', `${name} has ${values.length} values, expected ${batch.batchSize}x${batch.seqLen}`);
     }
   }
   for (const values of [batch.inputs, batch.targets]) {
     for (let i = 0; i < values.length; i++) {
       if (values[i] < 0 || values[i] >= vocabSize) {
-        throw new HephaestusError('INPUT', `token id ${values[i]} at batch position ${i} is outside the model's vocabulary 0..${vocabSize - 1} (do the tokenizer and the model config agree?)`);
+        throw new InputError('batch', `token id ${values[i]} at batch position ${i} is outside the model's vocabulary 0..${vocabSize - 1} (do the tokenizer and the model config agree?)`);
       }
     }
   }

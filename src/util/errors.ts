@@ -11,12 +11,12 @@ export type ErrorCode =
   | 'TOKENIZER'
   | 'ABORTED';
 
-/** Base class of the library's errors. */
-export class HephaestusError extends Error {
+/** Base class of the library's errors; each code has its own subclass below. */
+export abstract class HephaestusError extends Error {
   /** Stable machine-readable category. */
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  protected constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -34,15 +34,32 @@ export class ConfigError extends HephaestusError {
   }
 }
 
-/** Input data could not be read; `file` and `line` (1-based) locate the problem when known. */
+/**
+ * Input could not be used: a data file, a command-line option, a batch, a prompt. `file` names it (a
+ * path, `--option` or the kind of item) and `line` (1-based) locates the problem in a file when known.
+ */
 export class InputError extends HephaestusError {
   readonly file: string;
   readonly line?: number;
 
-  constructor(file: string, message: string, line?: number) {
-    super('INPUT', `${file}${line === undefined ? '' : `:${line}`}: ${message}`);
+  constructor(file: string, message: string, line?: number, options?: { cause?: unknown }) {
+    super('INPUT', `${file}${line === undefined ? '' : `:${line}`}: ${message}`, options);
     this.file = file;
     this.line = line;
+  }
+}
+
+/** A checkpoint or model file is missing, malformed, or does not fit; the message names file and field. */
+export class CheckpointError extends HephaestusError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHECKPOINT', message, options);
+  }
+}
+
+/** The requested compute backend (WebGPU, an adapter, the CPU) is unavailable or failed. */
+export class BackendError extends HephaestusError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKEND', message, options);
   }
 }
 
@@ -73,4 +90,9 @@ export class TokenizerError extends HephaestusError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TOKENIZER', message, options);
   }
+}
+
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
-import { AgentClassifier } from '../../src/data/classifier.js';
-import { deduplicate } from '../../src/data/dedup.js';
+import { AgentClassifier } from '../../src/forge/classifier.js';
+import { deduplicate } from '../../src/forge/dedup.js';
 
 describe('Forge sources in Chromium', () => {
   it('streams a File and a blob: URL, reporting a broken line with file and line', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AgentClassifier, type LabeledText, splitExamples } from '../../src/data/classifier.js';
+import { AgentClassifier, type LabeledText, splitExamples } from '../../src/forge/classifier.js';
 import { AbortedError, ConfigError, InputError } from '../../src/util/errors.js';
 import {
   APIBENCH_FILES, BFCL_FILES, GORILLA_API_FILES, apibenchDocs, bfclDocs, bfclQuestions, gorillaApiDocs, pydocTopicDocs,

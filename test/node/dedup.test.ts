@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Deduplicator, MinHasher, candidateProbability, deduplicate, estimateJaccard, exactKey, hash64, jaccard,
   lshParameters, normalizeForHash, shingleHashes, words,
-} from '../../src/data/dedup.js';
+} from '../../src/forge/dedup.js';
 import type { CorpusDocument } from '../../src/data/document.js';
 import { AbortedError, ConfigError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CorpusDocument } from '../../src/data/document.js';
 import { corpusJsonl } from '../../src/data/export.js';
-import { buildForge, packStage, type ForgeCorpus } from '../../src/data/forge.js';
+import { buildForge, packStage, type ForgeCorpus } from '../../src/forge/builder.js';
 import { readAll, readCodeDocuments, readSharedData } from '../../src/data/sources/index.js';
 import { walkFiles } from '../../src/data/sources/node-lines.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';

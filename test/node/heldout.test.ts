@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { words } from '../../src/data/dedup.js';
+import { words } from '../../src/forge/dedup.js';
 import type { CorpusDocument } from '../../src/data/document.js';
-import { FunctionNameMatcher, checkLeakage, listFunctions, splitByFunction } from '../../src/data/heldout.js';
+import { FunctionNameMatcher, checkLeakage, listFunctions, splitByFunction } from '../../src/forge/heldout.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 // Real data, read at run time from ../shared/data (never copied into the repository).

@@ -16,7 +16,7 @@ afterAll(async () => {
 // Each reader's error handling is tested in sources.test.ts; this is what a CLI user sees.
 describe('the CLI prints the error, not a stack trace', () => {
   const run = async (args: string[]) => {
-    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/node/cli.ts', ...args], {
+    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', './scripts/register-tfjs-resolve.mjs', 'src/cli/cli.ts', ...args], {
       cwd: join(import.meta.dirname, '..', '..'),
     }).then(
       () => ({ code: 0, stderr: '' }),

@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/model/config.js';
 import { initBackend } from '../../src/runtime/backend.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import type { TokenizedCorpusDocument } from '../../src/data/document.js';
-import { fitOptimum, searchMixRatio } from '../../src/train/mix-search.js';
+import { fitOptimum, searchMixRatio } from '../../src/recipe/mix-search.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });

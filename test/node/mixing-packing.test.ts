@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CorpusDocument, DocumentKind } from '../../src/data/document.js';
 import { corpusJsonl, llmcShards } from '../../src/data/export.js';
-import { GROUP_OF_KIND, mixDocuments, type SizedDocument } from '../../src/data/mixing.js';
+import { GROUP_OF_KIND, mixDocuments, type SizedDocument } from '../../src/forge/mixing.js';
 import { PackedDataset, type TokenizedDocument } from '../../src/data/packing.js';
-import { compositionReport, formatComposition } from '../../src/data/report.js';
+import { compositionReport, formatComposition } from '../../src/forge/report.js';
 import { Rng } from '../../src/util/rng.js';
 
 function randomSized(count: number, kind: DocumentKind, meanTokens: number, rng: Rng): SizedDocument[] {

@@ -1,10 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AgentClassifier } from '../../src/data/classifier.js';
+import { AgentClassifier } from '../../src/forge/classifier.js';
 import type { CorpusDocument } from '../../src/data/document.js';
-import { type Embedder, HashedEmbedder, TransformersEmbedder, resolveModelLocation } from '../../src/data/embedders.js';
-import { type SimilarityScoring, retrieveAgentLike } from '../../src/data/retrieval.js';
+import { type Embedder, HashedEmbedder, TransformersEmbedder, resolveModelLocation } from '../../src/forge/embedders.js';
+import { type SimilarityScoring, retrieveAgentLike } from '../../src/forge/retrieval.js';
 import { AbortedError, ConfigError, InputError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import {

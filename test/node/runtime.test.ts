@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
 import { useNodeWebGPU } from '../setup/node-webgpu.js';

@@ -11,7 +11,6 @@ import {
   FIRST_BYTE_ID,
   MIN_TRAINED_VOCAB_SIZE,
   SPECIAL_TOKENS,
-  TokenizerError,
   encodeChat,
   loadTokenizer,
   renderChat,
@@ -22,7 +21,7 @@ import {
   type TokenizerFiles,
 } from '../../src/tokenizer/index.js';
 import { loadTokenizerFromDir, saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
-import { AbortedError, ConfigError, HephaestusError, InputError } from '../../src/util/errors.js';
+import { AbortedError, ConfigError, HephaestusError, InputError, TokenizerError } from '../../src/util/errors.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = resolve(repoRoot, '../shared/data');

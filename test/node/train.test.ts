@@ -1,16 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Batch, BatchSource } from '../../src/data/batch.js';
 import { RandomWindowSampler } from '../../src/data/batch.js';
 import { resolveConfig, type ModelConfig } from '../../src/model/config.js';
 import { LlamaModel } from '../../src/model/model.js';
-import { tfjsOps, type Ops } from '../../src/model/ops.js';
+import { kernelsFor, type Ops } from '../../src/kernels/index.js';
 import { AdamW } from '../../src/train/adamw.js';
 import { learningRate } from '../../src/train/schedule.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { initBackend } from '../../src/runtime/backend.js';
-import { NonFiniteError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
+import { NonFiniteError } from '../../src/util/errors.js';
 
 /** A small config that trains quickly on the CPU backend. */
 const microConfig: ModelConfig = resolveConfig('nano', { vocabSize: 61, dModel: 32, nHeads: 2, ffnHidden: 48, contextLength: 24 });
@@ -76,10 +76,10 @@ describe('training step', () => {
     let poisoned = new Set([2, 3]);
     let call = 0;
     const poisonOps: Ops = {
-      ...tfjsOps,
+      ...kernelsFor(),
       crossEntropy: (logits, targets, weights) => {
         call += 1;
-        const loss = tfjsOps.crossEntropy(logits, targets, weights);
+        const loss = kernelsFor().crossEntropy(logits, targets, weights);
         return poisoned.has(call) ? (tf.mul(loss, NaN) as tf.Scalar) : loss;
       },
     };
@@ -160,7 +160,7 @@ describe('AdamW', () => {
           r.p[i] = p * (1 - lr * decay) - lr * (mHat / (Math.sqrt(vHat) + 1e-8));
         });
       }
-      optimizer.apply(params, grads, lr, gradScale, tfjsOps);
+      optimizer.apply(params, grads, lr, gradScale, kernelsFor());
       tf.dispose([...grads.values()]);
     }
     for (const spec of specs) {

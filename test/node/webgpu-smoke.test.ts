@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { RandomWindowSampler } from '../../src/data/batch.js';
 import { syntheticCorpus } from '../../src/data/synthetic/index.js';

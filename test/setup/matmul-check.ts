@@ -1,5 +1,5 @@
 /** The matmul sanity check both runtime tests (Node and Chromium) run on the active tfjs backend. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { compare, float32DotTolerance, matMulFloat64, randomFloat32 } from './reference.js';
 

@@ -3,9 +3,10 @@ import {
   checkFunctionDefinition, instructionPair, isObject, NO_CALL_ANSWER, toolDocFromFunction,
   type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
 } from '../formats.js';
+import { errorMessage } from '../../util/errors.js';
 import type { SourceInput } from './lines.js';
 import {
-  errorMessage, jsonValue, lineBatches, SKIP, readAll, recordStream,
+  jsonValue, lineBatches, SKIP, readAll, recordStream,
   type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
 } from './stream.js';
 

@@ -4,9 +4,10 @@ import {
   type ApiRecord, type JsonObject, type JsonValue, type ToolCall, type TrajectoryStep,
 } from '../formats.js';
 import { jsonObject } from './jsonl.js';
+import { errorMessage } from '../../util/errors.js';
 import type { SourceInput } from './lines.js';
 import {
-  errorMessage, jsonValue, lineBatches, SKIP, recordStream,
+  jsonValue, lineBatches, SKIP, recordStream,
   type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
 } from './stream.js';
 

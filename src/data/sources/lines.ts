@@ -1,4 +1,4 @@
-import { AbortedError, InputError, throwIfAborted } from '../../util/errors.js';
+import { InputError, AbortedError, throwIfAborted, errorMessage } from '../../util/errors.js';
 
 /**
  * Streaming line reader over any byte source: a browser `File` / `Blob`, a URL (fetched, body
@@ -179,7 +179,7 @@ function lineNumberOf(bytes: Uint8Array, end: number): number {
 
 function describeError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 

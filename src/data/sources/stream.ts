@@ -1,4 +1,4 @@
-import { AbortedError, InputError, throwIfAborted } from '../../util/errors.js';
+import { InputError, AbortedError, throwIfAborted, errorMessage } from '../../util/errors.js';
 import type { CorpusDocument } from '../document.js';
 import { readLineBatches, sourceName, type LineOptions, type SourceInput, type SourceLine } from './lines.js';
 
@@ -209,12 +209,7 @@ export function jsonValue(context: ReadContext, file: string, line: SourceLine):
   try {
     return JSON.parse(line.text);
   } catch (error) {
-    context.reject(file, line.line, `invalid JSON (${(error as Error).message})`);
+    context.reject(file, line.line, `invalid JSON (${errorMessage(error)})`);
     return SKIP;
   }
-}
-
-/** The message of an error (for reasons). */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

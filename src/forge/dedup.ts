@@ -10,8 +10,8 @@
  * Browser-safe: no Node imports, no crypto.
  * @module
  */
-import type { CorpusDocument } from './document.js';
-import { mix32 } from './text-features.js';
+import type { CorpusDocument } from '../data/document.js';
+import { mix32 } from '../text/features.js';
 import { ConfigError, throwIfAborted } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 

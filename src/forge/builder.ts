@@ -2,10 +2,10 @@ import { chatLossMask } from '../tokenizer/chat-template.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { throwIfAborted } from '../util/errors.js';
 import { deduplicate } from './dedup.js';
-import type { CorpusDocument, TokenizedCorpusDocument } from './document.js';
+import type { CorpusDocument, TokenizedCorpusDocument } from '../data/document.js';
 import { checkLeakage, splitByFunction, type LeakageReport } from './heldout.js';
 import { DEFAULT_MIX, mixDocuments, type MixRatio, type MixResult } from './mixing.js';
-import { PackedDataset } from './packing.js';
+import { PackedDataset } from '../data/packing.js';
 import { compositionReport, type CompositionReport } from './report.js';
 import { retrieveAgentLike, type RetrievalOptions } from './retrieval.js';
 

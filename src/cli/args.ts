@@ -1,9 +1,9 @@
-import type { CorpusDocument } from '../../src/data/document.js';
-import type { MixRatio } from '../../src/data/mixing.js';
-import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
-import { loadTokenizerFromDir } from '../../src/tokenizer/node-files.js';
-import type { Tokenizer } from '../../src/tokenizer/types.js';
-import { HephaestusError } from '../../src/util/errors.js';
+import type { CorpusDocument } from '../data/document.js';
+import type { MixRatio } from '../forge/mixing.js';
+import { trainBpeTokenizer } from '../tokenizer/bpe-trainer.js';
+import { loadTokenizerFromDir } from '../tokenizer/node-files.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { InputError } from '../util/errors.js';
 
 /** Reads a numeric command-line option, or its default; names the option when it is not a number. */
 export function numberOption(values: Record<string, unknown>, name: string, fallback: number, integer = true): number {
@@ -11,7 +11,7 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new HephaestusError('INPUT', `--${name} expects ${integer ? 'an integer' : 'a number'}, got "${String(raw)}"`);
+    throw new InputError(`--${name}`, `--${name} expects ${integer ? 'an integer' : 'a number'}, got "${String(raw)}"`);
   }
   return value;
 }
@@ -34,7 +34,7 @@ export function formatDuration(seconds: number): string {
 export function parseRatio(text: string): MixRatio {
   const parts = text.split(':').map(Number);
   if (parts.length !== 3 || parts.some((part) => !Number.isFinite(part) || part < 0)) {
-    throw new HephaestusError('INPUT', `--ratio expects agent:code:text, e.g. 1:1:1, got "${text}"`);
+    throw new InputError('--ratio', `--ratio expects agent:code:text, e.g. 1:1:1, got "${text}"`);
   }
   return { agent: parts[0], code: parts[1], text: parts[2] };
 }

@@ -1,10 +1,10 @@
-import { generate } from '../../src/model/generate.js';
-import { LlamaModel } from '../../src/model/model.js';
-import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
-import { parseCheckpoint } from '../../src/store/checkpoint.js';
-import { readCheckpointDir } from '../../src/store/node-dir.js';
-import { loadTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
-import { HephaestusError } from '../../src/util/errors.js';
+import { generate } from '../model/generate.js';
+import { LlamaModel } from '../model/model.js';
+import { initNodeBackend } from '../runtime/node-webgpu.js';
+import { parseCheckpoint } from '../store/checkpoint.js';
+import { readCheckpointDir } from '../store/node-dir.js';
+import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { InputError } from '../util/errors.js';
 import { numberOption, stringOption } from './args.js';
 
 export const GENERATE_OPTIONS = {
@@ -15,9 +15,9 @@ export const GENERATE_OPTIONS = {
 /** `hephaestus-web generate`: continues a prompt from a checkpoint folder, streaming tokens. */
 export async function generateCommand(values: Record<string, unknown>): Promise<void> {
   const dir = values.checkpoint;
-  if (typeof dir !== 'string') throw new HephaestusError('INPUT', 'generate needs --checkpoint DIR (a folder written by train)');
+  if (typeof dir !== 'string') throw new InputError('--checkpoint', 'generate needs a checkpoint folder (written by train)');
   const prompt = stringOption(values, 'prompt', '');
-  if (prompt === '') throw new HephaestusError('INPUT', 'generate needs a non-empty --prompt');
+  if (prompt === '') throw new InputError('--prompt', 'generate needs a non-empty prompt');
   const backend = stringOption(values, 'backend', 'auto') as 'auto' | 'webgpu' | 'cpu';
   const info = await initNodeBackend({ prefer: backend });
   process.stderr.write(`backend: ${info.name} (${info.adapter})\n`);

@@ -4,11 +4,11 @@
  * and `generate` from a checkpoint folder. Run `hephaestus-web help` for the options.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { HephaestusError } from '../../src/util/errors.js';
-import { forgeCommand, FORGE_OPTIONS } from './forge-command.js';
-import { generateCommand, GENERATE_OPTIONS } from './generate-command.js';
-import { mixSearchCommand, MIX_SEARCH_OPTIONS } from './mix-search-command.js';
-import { trainCommand, TRAIN_OPTIONS } from './train-command.js';
+import { HephaestusError, InputError, errorMessage } from '../util/errors.js';
+import { forgeCommand, FORGE_OPTIONS } from './forge.js';
+import { generateCommand, GENERATE_OPTIONS } from './generate.js';
+import { mixSearchCommand, MIX_SEARCH_OPTIONS } from './mix-search.js';
+import { trainCommand, TRAIN_OPTIONS } from './train.js';
 
 const USAGE = `hephaestus-web: train small Llama-style agent models (Hephaestus recipe) on WebGPU or CPU
 
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === undefined || command === 'help' || command === '--help') {
     process.stdout.write(USAGE);
   } else {
-    throw new HephaestusError('INPUT', `unknown command "${command}" (expected train, generate, forge or mix-search; see "hephaestus-web help")`);
+    throw new InputError('command', `unknown command "${command}" (expected train, generate, forge or mix-search; see "hephaestus-web help")`);
   }
 }
 
@@ -89,7 +89,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new HephaestusError('INPUT', `${(error as Error).message} (see "hephaestus-web help")`);
+    throw new InputError('arguments', `${errorMessage(error)} (see "hephaestus-web help")`);
   }
 }
 

@@ -13,7 +13,7 @@ import { ConfigError, InputError, throwIfAborted } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import {
   type FeatureOptions, type ResolvedFeatureOptions, forEachFeature, resolveFeatureOptions,
-} from './text-features.js';
+} from '../text/features.js';
 
 /** The classifier's two labels. `agent`: tool docs, function calls, trajectories, API-using code. */
 export type AgentLabel = 'agent' | 'general';

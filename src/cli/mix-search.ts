@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import { buildForge, tokenizeDocuments } from '../../src/data/forge.js';
-import { PackedDataset } from '../../src/data/packing.js';
-import { resolveConfig, type PresetName } from '../../src/model/config.js';
-import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
-import { searchMixRatio } from '../../src/train/mix-search.js';
-import { HephaestusError } from '../../src/util/errors.js';
+import { buildForge, tokenizeDocuments } from '../forge/builder.js';
+import { PackedDataset } from '../data/packing.js';
+import { resolveConfig, type PresetName } from '../model/config.js';
+import { initNodeBackend } from '../runtime/node-webgpu.js';
+import { searchMixRatio } from '../recipe/mix-search.js';
+import { InputError } from '../util/errors.js';
 import { formatDuration, numberOption, stringOption, tokenizerOption, tokenizerSample } from './args.js';
 import { loadCorpusSources } from './corpus-sources.js';
 
@@ -33,7 +33,7 @@ export async function mixSearchCommand(values: Record<string, unknown>): Promise
     seqLen, seed, separator: tokenizer.special.endOfText, pad: tokenizer.special.pad, mode: 'stream',
   }, batchSize).batchesOfEpoch().slice(0, 16);
   const shares = stringOption(values, 'shares', '0.1,0.25,0.4,0.55,0.7').split(',').map(Number);
-  if (shares.some((share) => !Number.isFinite(share))) throw new HephaestusError('INPUT', `--shares expects numbers like 0.1,0.4,0.7`);
+  if (shares.some((share) => !Number.isFinite(share))) throw new InputError('--shares', `--shares expects numbers like 0.1,0.4,0.7`);
   const preset = stringOption(values, 'preset', 'nano') as PresetName;
   const model = resolveConfig(preset, { vocabSize: tokenizer.vocabSize });
   log(`benchmark: ${benchmark.length} batches of held-out agent data (${heldOutAgent.length} documents about ${corpus.evalFunctions.length} held-out functions)`);

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { CorpusDocument } from '../../src/data/document.js';
-import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../../src/data/sources/index.js';
-import { walkFiles } from '../../src/data/sources/node-lines.js';
-import { syntheticCorpus } from '../../src/data/synthetic/index.js';
+import type { CorpusDocument } from '../data/document.js';
+import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../data/sources/index.js';
+import { walkFiles } from '../data/sources/node-lines.js';
+import { syntheticCorpus } from '../data/synthetic/index.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
 export interface CorpusSourceOptions {

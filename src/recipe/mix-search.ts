@@ -1,13 +1,13 @@
 import type { Batch } from '../data/batch.js';
 import type { TokenizedCorpusDocument } from '../data/document.js';
-import { mixDocuments, type MixRatio } from '../data/mixing.js';
+import { mixDocuments, type MixRatio } from '../forge/mixing.js';
 import { PackedDataset } from '../data/packing.js';
 import type { ModelConfig } from '../model/config.js';
 import { LlamaModel } from '../model/model.js';
 import type { SpecialTokenIds } from '../tokenizer/types.js';
 import { ConfigError, throwIfAborted } from '../util/errors.js';
-import { runTraining } from './loop.js';
-import { Trainer, type TrainOptions } from './trainer.js';
+import { runTraining } from '../train/loop.js';
+import { Trainer, type TrainOptions } from '../train/trainer.js';
 
 /** Options of {@link searchMixRatio}. */
 export interface MixSearchOptions {

@@ -1,21 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RandomWindowSampler, sequentialBatches } from '../../src/data/batch.js';
-import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
-import '../../src/data/sources/node-lines.js';
-import { syntheticCorpus } from '../../src/data/synthetic/index.js';
-import { encodeDocuments, splitTokens } from '../../src/data/tokens.js';
-import { PRESETS, resolveConfig, type PresetName } from '../../src/model/config.js';
-import { LlamaModel } from '../../src/model/model.js';
-import { countParams } from '../../src/model/params.js';
-import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
-import type { BackendName } from '../../src/runtime/backend.js';
-import { checkpointFiles, parseCheckpoint } from '../../src/store/checkpoint.js';
-import { readCheckpointDir, writeCheckpointDir } from '../../src/store/node-dir.js';
-import { loadTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
-import { runTraining, type TrainProgress } from '../../src/train/loop.js';
-import { Trainer } from '../../src/train/trainer.js';
-import { ConfigError } from '../../src/util/errors.js';
+import { RandomWindowSampler, sequentialBatches } from '../data/batch.js';
+import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
+import '../data/sources/node-lines.js';
+import { syntheticCorpus } from '../data/synthetic/index.js';
+import { encodeDocuments, splitTokens } from '../data/tokens.js';
+import { PRESETS, resolveConfig, type PresetName } from '../model/config.js';
+import { LlamaModel } from '../model/model.js';
+import { countParams } from '../model/params.js';
+import { initNodeBackend } from '../runtime/node-webgpu.js';
+import type { BackendName } from '../runtime/backend.js';
+import { checkpointFiles, parseCheckpoint } from '../store/checkpoint.js';
+import { readCheckpointDir, writeCheckpointDir } from '../store/node-dir.js';
+import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { runTraining, type TrainProgress } from '../train/loop.js';
+import { Trainer } from '../train/trainer.js';
+import { ConfigError } from '../util/errors.js';
 import { formatDuration, numberOption, stringOption, tokenizerOption } from './args.js';
 
 export const TRAIN_OPTIONS = {

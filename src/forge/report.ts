@@ -1,4 +1,4 @@
-import type { DocumentKind } from './document.js';
+import type { DocumentKind } from '../data/document.js';
 import { mixGroupOf, type MixGroup, type SizedDocument } from './mixing.js';
 
 /** Documents, tokens and token share of one slice of the corpus. */

@@ -35,7 +35,7 @@
  * Browser-safe.
  * @module
  */
-import type { CorpusDocument } from './document.js';
+import type { CorpusDocument } from '../data/document.js';
 import { hash32, words } from './dedup.js';
 import { ConfigError, throwIfAborted } from '../util/errors.js';
 import { Rng } from '../util/rng.js';

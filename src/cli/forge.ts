@@ -1,16 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { corpusJsonl, llmcShards } from '../../src/data/export.js';
-import { AgentClassifier, splitExamples } from '../../src/data/classifier.js';
-import { HashedEmbedder } from '../../src/data/embedders.js';
-import { buildForge, isSeedAgentDocument, packStage } from '../../src/data/forge.js';
-import { readAll, readJsonlDocuments, readTextDocuments } from '../../src/data/sources/index.js';
-import { Rng } from '../../src/util/rng.js';
-import { formatComposition } from '../../src/data/report.js';
-import { saveTokenizerToDir } from '../../src/tokenizer/node-files.js';
-import type { Tokenizer } from '../../src/tokenizer/types.js';
-import type { CorpusDocument } from '../../src/data/document.js';
+import { corpusJsonl, llmcShards } from '../data/export.js';
+import { AgentClassifier, splitExamples } from '../forge/classifier.js';
+import { HashedEmbedder } from '../forge/embedders.js';
+import { buildForge, isSeedAgentDocument, packStage } from '../forge/builder.js';
+import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
+import { Rng } from '../util/rng.js';
+import { formatComposition } from '../forge/report.js';
+import { saveTokenizerToDir } from '../tokenizer/node-files.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import type { CorpusDocument } from '../data/document.js';
 import { numberOption, parseRatio, stringOption, tokenizerOption, tokenizerSample } from './args.js';
 import { loadCorpusSources } from './corpus-sources.js';
 

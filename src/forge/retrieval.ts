@@ -9,7 +9,7 @@
  */
 import { ConfigError, InputError, throwIfAborted } from '../util/errors.js';
 import type { AgentClassifier } from './classifier.js';
-import type { CorpusDocument } from './document.js';
+import type { CorpusDocument } from '../data/document.js';
 import type { Embedder } from './embedders.js';
 
 /**

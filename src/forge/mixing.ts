@@ -1,6 +1,6 @@
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import type { CorpusDocument, DocumentKind } from './document.js';
+import type { CorpusDocument, DocumentKind } from '../data/document.js';
 
 /** The three groups whose token shares the Hephaestus recipe mixes. */
 export type MixGroup = 'agent' | 'code' | 'text';
