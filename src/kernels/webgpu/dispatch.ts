@@ -1,0 +1,139 @@
+import * as tf from '../../runtime/tfjs.js';
+import { BackendError } from '../../util/errors.js';
+
+/**
+ * Raw WGSL compute dispatch on the tfjs WebGPU backend's own device and command encoder, for kernels
+ * that tfjs's one-output program model cannot express (several outputs, in-place updates, our own
+ * bind-group layout). Our passes are recorded into the backend's queue in order with its own
+ * programs, and the tensors they touch are marked as owned by the pending queue, so a later
+ * `await tensor.data()` submits first and reads the result.
+ *
+ * This uses internals of @tensorflow/tfjs-backend-webgpu 4.22 (the fields of {@link BackendInternals});
+ * the version is pinned, and the kernel tests exercise every field on each run.
+ */
+
+/** The parts of tfjs-backend-webgpu's `WebGPUBackend` a raw dispatch needs. */
+interface BackendInternals {
+  device: GPUDevice;
+  queue: GPUQueue;
+  tensorMap: { get(dataId: object): { resource: unknown } | undefined };
+  commandEncoder: GPUCommandEncoder | null;
+  computePassEncoder: GPUComputePassEncoder | null;
+  dispatchCountInPass: number;
+  commandQueueOwnedIds: WeakSet<object>;
+  uniformPendingDisposal: GPUBuffer[];
+  bufferManager: { acquireBuffer(size: number, usage: number): GPUBuffer };
+  uploadToGPU(dataId: object): void;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+}
+
+/** A scalar of a kernel's uniform struct, in declaration order (each 4 bytes). */
+export type UniformValue = { u32: number } | { i32: number } | { f32: number };
+
+/** One compute dispatch. */
+export interface DispatchSpec {
+  /** Identifies `code` in the pipeline cache: equal keys must mean equal code. */
+  key: string;
+  /**
+   * WGSL with entry point `main`. Storage bindings are `@group(0) @binding(i)` for `tensors[i]`;
+   * when `uniforms` is given, the uniform struct is `@group(0) @binding(tensors.length)`.
+   */
+  code: string;
+  /** Tensors bound in order (inputs and outputs alike; outputs from {@link allocate}). */
+  tensors: tf.TensorInfo[];
+  uniforms?: UniformValue[];
+  /** Workgroup counts; each at most the device's `maxComputeWorkgroupsPerDimension`. */
+  workgroups: [number, number?, number?];
+}
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/** Dispatches recorded per submit, like tfjs's own `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`. */
+const DISPATCHES_PER_SUBMIT = 15;
+
+/** The active tfjs backend as a WebGPU backend; throws when another backend is active. */
+function webgpuBackend(): BackendInternals {
+  if (tf.getBackend() !== 'webgpu') {
+    throw new BackendError(`our WGSL kernels need the webgpu backend, but "${tf.getBackend()}" is active`);
+  }
+  return tf.backend() as unknown as BackendInternals;
+}
+
+/** The device limits our kernels must respect (dispatch size, buffer binding size, bindings). */
+export function deviceLimits(): GPUSupportedLimits {
+  return webgpuBackend().device.limits;
+}
+
+/** A new, uninitialised tensor on the WebGPU backend (a kernel output). */
+export function allocate(shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.TensorInfo {
+  const backend = tf.backend() as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo };
+  return backend.makeTensorInfo(shape, dtype);
+}
+
+/** Wraps a kernel output as a tensor that tfjs tracks (and disposes) like any other. */
+export function toTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
+}
+
+/** Records one compute pass into the backend's command stream. */
+export function dispatch(spec: DispatchSpec): void {
+  const backend = webgpuBackend();
+  const [x, y = 1, z = 1] = spec.workgroups;
+  const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  if (x > maxGroups || y > maxGroups || z > maxGroups) {
+    throw new BackendError(`kernel ${spec.key}: dispatch ${x}x${y}x${z} exceeds the device's ${maxGroups} workgroups per dimension`);
+  }
+  if (x === 0 || y === 0 || z === 0) return;
+  const buffers = spec.tensors.map((tensor) => gpuBuffer(backend, tensor));
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+  if (spec.uniforms) entries.push({ binding: buffers.length, resource: { buffer: uniformBuffer(backend, spec.uniforms) } });
+  const pipeline = pipelineFor(backend.device, spec);
+  const bindGroup = backend.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  for (const tensor of spec.tensors) backend.commandQueueOwnedIds.add(tensor.dataId);
+  backend.ensureCommandEncoderReady();
+  backend.computePassEncoder ??= backend.commandEncoder!.beginComputePass();
+  backend.computePassEncoder.setPipeline(pipeline);
+  backend.computePassEncoder.setBindGroup(0, bindGroup);
+  backend.computePassEncoder.dispatchWorkgroups(x, y, z);
+  backend.dispatchCountInPass += 1;
+  if (backend.dispatchCountInPass >= DISPATCHES_PER_SUBMIT) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+}
+
+function gpuBuffer(backend: BackendInternals, tensor: tf.TensorInfo): GPUBuffer {
+  backend.uploadToGPU(tensor.dataId);
+  const resource = backend.tensorMap.get(tensor.dataId)?.resource;
+  if (!(resource instanceof GPUBuffer)) throw new BackendError('a kernel input is not held in a GPU buffer');
+  return resource;
+}
+
+function uniformBuffer(backend: BackendInternals, values: UniformValue[]): GPUBuffer {
+  // Uniform structs of 4-byte scalars; the size is rounded up to 16 bytes as uniform buffers need.
+  const size = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
+  const data = new ArrayBuffer(size);
+  const view = new DataView(data);
+  values.forEach((value, i) => {
+    if ('u32' in value) view.setUint32(i * 4, value.u32, true);
+    else if ('i32' in value) view.setInt32(i * 4, value.i32, true);
+    else view.setFloat32(i * 4, value.f32, true);
+  });
+  const buffer = backend.bufferManager.acquireBuffer(size, GPUBufferUsage.COPY_DST | GPUBufferUsage.UNIFORM);
+  backend.queue.writeBuffer(buffer, 0, data);
+  backend.uniformPendingDisposal.push(buffer);
+  return buffer;
+}
+
+function pipelineFor(device: GPUDevice, spec: DispatchSpec): GPUComputePipeline {
+  let cache = pipelines.get(device);
+  if (!cache) pipelines.set(device, (cache = new Map()));
+  let pipeline = cache.get(spec.key);
+  if (!pipeline) {
+    const module = device.createShaderModule({ code: spec.code, label: spec.key });
+    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: spec.key });
+    cache.set(spec.key, pipeline);
+  }
+  return pipeline;
+}
