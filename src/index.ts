@@ -89,3 +89,5 @@ export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalPro
 export type { FeatureOptions } from './text/features.js';
 export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
+
+export * from './eval/bfcl/index.js';
