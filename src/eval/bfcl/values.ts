@@ -139,8 +139,8 @@ function checkDictOption(value: JsonObject, option: JsonObject): Check {
 }
 
 function checkDict(param: string, value: JsonValue, acceptable: readonly JsonValue[]): Check {
-  let result = failure('dict_checker:unclear', `no acceptable dict for parameter "${param}"`);
   if (!isObject(value)) return failure('value_error:dict_value', `parameter "${param}": ${shown(value)} is not a dict`);
+  let result = failure('dict_checker:unclear', `no acceptable dict for parameter "${param}"`);
   for (const option of acceptable) {
     if (!isObject(option)) continue;
     result = checkDictOption(value as JsonObject, option as JsonObject);
