@@ -24,16 +24,16 @@ export * from './tokenizer/index.js';
 
 export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
 export type { Batch, BatchSource, BatchSourceState, WindowSamplerOptions } from './data/batch.js';
+export * from './tools/index.js';
 export {
-  toolDocText, toolDocFromFunction, toolDocFromApiRecord, toolsSystemPrompt, callJson, trajectoryMessages,
-  trajectoryText, trajectoryDocument, codeDocument, instructionPair, checkFunctionDefinition, isEmptyField, NO_CALL_ANSWER,
+  toolDocText, toolDocFromFunction, toolDocFromApiRecord, trajectoryMessages,
+  trajectoryText, trajectoryDocument, codeDocument, instructionPair, isEmptyField, NO_CALL_ANSWER,
 } from './data/formats.js';
 export type {
-  JsonValue, JsonObject, ParameterSchema, ObjectSchema, FunctionDefinition, ApiRecord, ToolCall, TrajectoryStep,
-  ToolDocOptions, TrajectoryDocumentOptions, InstructionPairInput, FunctionDefinitionCheck,
+  ApiRecord, TrajectoryStep, ToolDocOptions, TrajectoryDocumentOptions, InstructionPairInput,
 } from './data/formats.js';
 export {
-  syntheticCorpus, SAMPLE_TOOLS, sampleValue, sampleArguments, validateCall, simulateEnvironment, syntheticTrajectories,
+  syntheticCorpus, SAMPLE_TOOLS, sampleValue, sampleArguments, simulateEnvironment, syntheticTrajectories,
   syntheticTrajectorySteps, syntheticCode, syntheticInstruction, syntheticToolDoc, TRAJECTORY_VARIANTS,
 } from './data/synthetic/index.js';
 export type {
@@ -89,3 +89,5 @@ export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalPro
 export type { FeatureOptions } from './text/features.js';
 export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
+
+export * from './eval/bfcl/index.js';

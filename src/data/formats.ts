@@ -1,8 +1,12 @@
 import { renderChat, type ChatMessage } from '../tokenizer/chat-template.js';
+import {
+  callJson, toolsSystemPrompt, type FunctionDefinition, type JsonValue, type ParameterSchema, type ToolCall,
+} from '../tools/index.js';
 import type { CorpusDocument } from './document.js';
 
 /**
- * The text formats of the corpus's document kinds (issue 3, part 1). Every renderer here returns a
+ * The text formats of the corpus's document kinds, built from the function-calling vocabulary of
+ * `src/tools` (definitions, calls, the tools system prompt). Every renderer here returns a
  * {@link CorpusDocument} whose `functions` names the tools / APIs the document is about, and every
  * conversation-shaped format (trajectory, instruction) is rendered with the tokenizer module's chat /
  * tool template ({@link renderChat}), so Stage III's loss mask (`encodeChat`) applies to it unchanged.
@@ -10,59 +14,6 @@ import type { CorpusDocument } from './document.js';
  * Browser-safe: no Node import.
  * @module
  */
-
-/** Any value JSON can hold. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
-
-/** A JSON object. */
-export interface JsonObject {
-  [key: string]: JsonValue;
-}
-
-/**
- * One parameter of a function definition, in the JSON-schema dialect of BFCL: `type` is one of
- * `string`, `integer`, `float` (or `number`), `boolean`, `array`, `tuple`, `dict` (or `object`), `any`.
- * Unknown types are kept and accepted by the checks (any value).
- */
-export interface ParameterSchema {
-  type?: string;
-  description?: string;
-  /** The allowed values. */
-  enum?: JsonValue[];
-  default?: JsonValue;
-  /** Element schema of an `array` / `tuple`. */
-  items?: ParameterSchema;
-  /** Fields of a `dict` / `object`. */
-  properties?: Record<string, ParameterSchema>;
-  /** Required fields of a `dict` / `object`. */
-  required?: string[];
-  optional?: boolean;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-}
-
-/** The `parameters` of a function definition: an object schema. */
-export interface ObjectSchema {
-  type: 'dict' | 'object';
-  properties: Record<string, ParameterSchema>;
-  required?: string[];
-}
-
-/**
- * A function (tool) definition, JSON-schema-like as in BFCL:
- *
- * ```json
- * {"name": "get_weather", "description": "Current weather for a city.",
- *  "parameters": {"type": "dict", "properties": {"city": {"type": "string", "description": "City name."}},
- *                 "required": ["city"]}}
- * ```
- */
-export interface FunctionDefinition {
-  name: string;
-  description: string;
-  parameters: ObjectSchema;
-}
 
 /**
  * An API documentation record, as in Gorilla's `data/api/*.jsonl` (HuggingFace, TensorFlow Hub, Torch
@@ -82,12 +33,6 @@ export interface ApiRecord {
   performance?: JsonValue;
 }
 
-/** A function call: `{"name": "get_weather", "arguments": {"city": "Paris"}}`. */
-export interface ToolCall {
-  name: string;
-  arguments: JsonObject;
-}
-
 /**
  * One step of a function-calling trajectory:
  * - `user`: the user's need (a user turn);
@@ -104,29 +49,6 @@ export type TrajectoryStep =
   | { type: 'call'; call: ToolCall }
   | { type: 'feedback'; result: JsonValue }
   | { type: 'answer'; text: string };
-
-/** JSON of a call as it appears in a `tool_call` turn (compact, keys in the order name, arguments). */
-export function callJson(call: ToolCall): string {
-  return JSON.stringify({ name: call.name, arguments: call.arguments });
-}
-
-/**
- * The system turn that lists the tools a model may call, one compact JSON definition per line:
- *
- * ```text
- * You can call these functions (JSON schema, one per line). To call one, reply with a tool_call turn holding {"name": ..., "arguments": {...}}; one turn per call.
- * {"name":"get_weather","description":"Current weather for a city.","parameters":{"type":"dict","properties":{"city":{"type":"string","description":"City name."}},"required":["city"]}}
- * ```
- *
- * `preamble` (e.g. a dataset's own system message) goes before it, separated by a blank line.
- */
-export function toolsSystemPrompt(tools: readonly FunctionDefinition[], preamble?: string): string {
-  const listing = [
-    'You can call these functions (JSON schema, one per line). To call one, reply with a tool_call turn holding {"name": ..., "arguments": {...}}; one turn per call.',
-    ...tools.map((tool) => JSON.stringify({ name: tool.name, description: tool.description, parameters: tool.parameters })),
-  ].join('\n');
-  return preamble === undefined || preamble === '' ? listing : `${preamble}\n\n${listing}`;
-}
 
 /** Options of {@link toolDocText}. */
 export interface ToolDocOptions {
@@ -384,56 +306,4 @@ export function instructionPair(input: InstructionPairInput): CorpusDocument {
     text: trajectoryText(steps, { tools: input.tools, system: input.system }),
     functions: input.functions ?? trajectoryFunctions(steps, input.tools),
   };
-}
-
-/** True for a non-null, non-array object. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parameterProblem(schema: unknown, path: string): string | undefined {
-  if (!isObject(schema)) return `${path} must be an object`;
-  if (schema.type !== undefined && typeof schema.type !== 'string') return `${path}.type must be a string`;
-  if (schema.description !== undefined && typeof schema.description !== 'string') return `${path}.description must be a string`;
-  if (schema.enum !== undefined && !Array.isArray(schema.enum)) return `${path}.enum must be an array`;
-  if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((name) => typeof name === 'string'))) {
-    return `${path}.required must be an array of strings`;
-  }
-  if (schema.items !== undefined) {
-    const problem = parameterProblem(schema.items, `${path}.items`);
-    if (problem !== undefined) return problem;
-  }
-  if (schema.properties !== undefined) {
-    if (!isObject(schema.properties)) return `${path}.properties must be an object`;
-    for (const [name, property] of Object.entries(schema.properties)) {
-      const problem = parameterProblem(property, `${path}.properties.${name}`);
-      if (problem !== undefined) return problem;
-    }
-  }
-  return undefined;
-}
-
-/** Result of {@link checkFunctionDefinition}. */
-export type FunctionDefinitionCheck = { ok: true; definition: FunctionDefinition } | { ok: false; problem: string };
-
-/**
- * Checks that `value` (e.g. parsed JSON) is a {@link FunctionDefinition}: `name` a non-empty string,
- * `description` a string, `parameters` an object schema (`type` `dict` or `object`, `properties` an
- * object of parameter schemas, `required` an array of strings). On success returns the definition with
- * a missing `properties` filled in as `{}`; otherwise says what is wrong.
- */
-export function checkFunctionDefinition(value: unknown): FunctionDefinitionCheck {
-  if (!isObject(value)) return { ok: false, problem: 'function definition must be an object' };
-  if (typeof value.name !== 'string' || value.name === '') return { ok: false, problem: 'function "name" must be a non-empty string' };
-  const name = value.name;
-  if (typeof value.description !== 'string') return { ok: false, problem: `function "${name}": "description" must be a string` };
-  const parameters = value.parameters;
-  if (!isObject(parameters)) return { ok: false, problem: `function "${name}": "parameters" must be an object` };
-  if (parameters.type !== 'dict' && parameters.type !== 'object') {
-    return { ok: false, problem: `function "${name}": parameters.type must be "dict" or "object", got ${JSON.stringify(parameters.type)}` };
-  }
-  const normalized = { ...parameters, properties: parameters.properties ?? {} };
-  const problem = parameterProblem(normalized, 'parameters');
-  if (problem !== undefined) return { ok: false, problem: `function "${name}": ${problem}` };
-  return { ok: true, definition: { ...(value as unknown as FunctionDefinition), parameters: normalized as unknown as ObjectSchema } };
 }

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/data/sources/node-lines.js';
 import {
-  checkFunctionDefinition, codeDocument, instructionPair, NO_CALL_ANSWER, toolDocFromApiRecord, toolDocFromFunction,
-  trajectoryDocument, trajectoryText, type FunctionDefinition, type ToolCall,
+  codeDocument, instructionPair, NO_CALL_ANSWER, toolDocFromApiRecord, toolDocFromFunction, trajectoryDocument, trajectoryText,
 } from '../../src/data/formats.js';
+import { checkFunctionDefinition, validateCall, type FunctionDefinition, type ToolCall } from '../../src/tools/index.js';
 import { readAll } from '../../src/data/sources/stream.js';
 import { readBfclQuestions } from '../../src/data/sources/bfcl.js';
 import {
   SAMPLE_TOOLS, sampleArguments, simulateEnvironment, syntheticCode, syntheticCorpus, syntheticInstruction,
-  syntheticTrajectories, syntheticTrajectorySteps, TRAJECTORY_VARIANTS, validateCall,
+  syntheticTrajectories, syntheticTrajectorySteps, TRAJECTORY_VARIANTS,
 } from '../../src/data/synthetic/index.js';
 import { renderChat, type ChatRole } from '../../src/tokenizer/chat-template.js';
 import { Rng } from '../../src/util/rng.js';

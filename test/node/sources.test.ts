@@ -7,13 +7,12 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorpusDocument } from '../../src/data/document.js';
-import type { ToolCall } from '../../src/data/formats.js';
 import {
   bfclCalls, loadBfclAnswers, readBfclAnswers, readBfclDocuments, readBfclQuestions,
 } from '../../src/data/sources/bfcl.js';
 import { readCodeDocuments } from '../../src/data/sources/code.js';
 import {
-  exampleCodeText, parseApibenchText, parsePythonCall, readApibenchDocuments, readApibenchRecords,
+  exampleCodeText, parseApibenchText, readApibenchDocuments, readApibenchRecords,
   readGorillaApiDocuments, readGorillaApiRecords,
 } from '../../src/data/sources/gorilla.js';
 import { readJsonlDocuments } from '../../src/data/sources/jsonl.js';
@@ -22,7 +21,7 @@ import { fileSource, walkFiles } from '../../src/data/sources/node-lines.js';
 import { readSharedData, SHARED_DATA_FILES } from '../../src/data/sources/shared-data.js';
 import { readAll, type RecordStream, type ReadStats } from '../../src/data/sources/stream.js';
 import { readTextDocuments } from '../../src/data/sources/text.js';
-import { validateCall } from '../../src/data/synthetic/index.js';
+import { validateCall, type ToolCall } from '../../src/tools/index.js';
 import { AbortedError, InputError } from '../../src/util/errors.js';
 
 /** The shared reference data, relative to the repository root (never copied into the repository). */
@@ -174,14 +173,6 @@ describe('shared data: every file read with 0 errors and the documented counts',
 });
 
 describe('parsers of the Gorilla fields', () => {
-  it('Python calls with keyword literals become tool calls; anything else does not', () => {
-    expect(parsePythonCall("model = torch.hub.load(repo_or_dir='pytorch/vision', model=\"resnet50\", pretrained=True, n=-2.5, x=None, l=[1, 'a'], **{'topN': 6})"))
-      .toEqual({ name: 'torch.hub.load', arguments: { repo_or_dir: 'pytorch/vision', model: 'resnet50', pretrained: true, n: -2.5, x: null, l: [1, 'a'], topN: 6 } });
-    expect(parsePythonCall("pipeline('text-classification', model='x')")).toBeUndefined();
-    expect(parsePythonCall('torch.hub.load(repo_or_dir=repo, model=name)')).toBeUndefined();
-    expect(parsePythonCall("hub.load('u') + 1")).toBeUndefined();
-  });
-
   it('APIBench text in both layouts', () => {
     expect(parseApibenchText("###Instruction: Classify this.\n###Output: {'domain': 'D', 'api_call': 'x', 'api_provider': 'PyTorch', 'explanation': 'Because.', 'code': 'import torch'}\n"))
       .toEqual({ instruction: 'Classify this.', explanation: 'Because.', code: 'import torch' });

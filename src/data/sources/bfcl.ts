@@ -1,8 +1,8 @@
 import type { CorpusDocument } from '../document.js';
 import {
-  checkFunctionDefinition, instructionPair, isObject, NO_CALL_ANSWER, toolDocFromFunction,
-  type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
-} from '../formats.js';
+  checkFunctionDefinition, isObject, type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
+} from '../../tools/index.js';
+import { instructionPair, NO_CALL_ANSWER, toolDocFromFunction } from '../formats.js';
 import { errorMessage } from '../../util/errors.js';
 import type { SourceInput } from './lines.js';
 import {

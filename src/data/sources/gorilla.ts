@@ -1,7 +1,7 @@
 import type { CorpusDocument } from '../document.js';
+import { isObject, parsePythonCall, type JsonValue, type ToolCall } from '../../tools/index.js';
 import {
-  codeDocument, instructionPair, isEmptyField, isObject, toolDocFromApiRecord, trajectoryDocument,
-  type ApiRecord, type JsonObject, type JsonValue, type ToolCall, type TrajectoryStep,
+  codeDocument, instructionPair, isEmptyField, toolDocFromApiRecord, trajectoryDocument, type ApiRecord, type TrajectoryStep,
 } from '../formats.js';
 import { jsonObject } from './jsonl.js';
 import { errorMessage } from '../../util/errors.js';
@@ -160,137 +160,6 @@ export function parseApibenchText(text: string): { instruction?: string; explana
     return out === '' ? undefined : out;
   };
   return { instruction: clean(instruction), explanation: clean(explanation), code: clean(code) };
-}
-
-/** Tokenizer of {@link parsePythonCall}: reads one Python literal at `position`. */
-class PythonLiteralReader {
-  position = 0;
-  constructor(private readonly text: string) {}
-
-  private skipSpace(): void {
-    while (this.position < this.text.length && /\s/.test(this.text[this.position])) this.position += 1;
-  }
-
-  peek(): string {
-    this.skipSpace();
-    return this.text[this.position] ?? '';
-  }
-
-  expect(char: string): void {
-    if (this.peek() !== char) throw new Error(`expected ${char} at ${this.position}`);
-    this.position += 1;
-  }
-
-  identifier(): string | undefined {
-    this.skipSpace();
-    const match = /^[A-Za-z_][\w.]*/.exec(this.text.slice(this.position));
-    if (match === null) return undefined;
-    this.position += match[0].length;
-    return match[0];
-  }
-
-  literal(): JsonValue {
-    const char = this.peek();
-    if (char === "'" || char === '"') return this.string(char);
-    if (char === '[' || char === '(') return this.sequence(char === '[' ? ']' : ')');
-    if (char === '{') return this.dict();
-    const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.position));
-    if (number !== null) {
-      this.position += number[0].length;
-      return Number(number[0]);
-    }
-    const word = this.identifier();
-    if (word === 'True') return true;
-    if (word === 'False') return false;
-    if (word === 'None') return null;
-    throw new Error(`not a literal at ${this.position}`);
-  }
-
-  private string(quote: string): string {
-    this.position += 1;
-    let out = '';
-    while (this.position < this.text.length) {
-      const char = this.text[this.position];
-      this.position += 1;
-      if (char === quote) return out;
-      if (char === '\\' && this.position < this.text.length) {
-        const next = this.text[this.position];
-        this.position += 1;
-        out += next === 'n' ? '\n' : next === 't' ? '\t' : next;
-      } else {
-        out += char;
-      }
-    }
-    throw new Error('unterminated string');
-  }
-
-  private sequence(close: string): JsonValue[] {
-    this.position += 1;
-    const items: JsonValue[] = [];
-    while (this.peek() !== close) {
-      items.push(this.literal());
-      if (this.peek() === ',') this.position += 1;
-      else break;
-    }
-    this.expect(close);
-    return items;
-  }
-
-  private dict(): JsonObject {
-    this.position += 1;
-    const out: JsonObject = {};
-    while (this.peek() !== '}') {
-      const key = this.literal();
-      this.expect(':');
-      out[String(key)] = this.literal();
-      if (this.peek() === ',') this.position += 1;
-      else break;
-    }
-    this.expect('}');
-    return out;
-  }
-}
-
-/**
- * Reads a Python call with keyword arguments and literal values, e.g.
- * `torch.hub.load(repo_or_dir='pytorch/vision', model='resnet50', pretrained=True)` ->
- * `{"name": "torch.hub.load", "arguments": {"repo_or_dir": "pytorch/vision", "model": "resnet50", "pretrained": true}}`.
- * An assignment in front (`model = ...`) is dropped and `**{...}` literal dicts are unpacked. Returns
- * `undefined` for anything else (positional arguments, variables, expressions), whose arguments have no
- * JSON form.
- */
-export function parsePythonCall(expression: string): ToolCall | undefined {
-  const reader = new PythonLiteralReader(expression.replace(/^\s*[A-Za-z_][\w, ]*=(?!=)\s*(?=[A-Za-z_][\w.]*\s*\()/, ''));
-  try {
-    const name = reader.identifier();
-    if (name === undefined) return undefined;
-    reader.expect('(');
-    const args: JsonObject = {};
-    while (reader.peek() !== ')') {
-      if (reader.peek() === '*') {
-        // `**{'k': v}`: literal keyword arguments unpacked from a dict.
-        reader.expect('*');
-        reader.expect('*');
-        const unpacked = reader.literal();
-        if (!isObject(unpacked)) return undefined;
-        Object.assign(args, unpacked);
-        if (reader.peek() === ',') reader.position += 1;
-        else break;
-        continue;
-      }
-      const key = reader.identifier();
-      if (key === undefined || key.includes('.')) return undefined;
-      reader.expect('=');
-      args[key] = reader.literal();
-      if (reader.peek() === ',') reader.position += 1;
-      else break;
-    }
-    reader.expect(')');
-    if (reader.peek() !== '') return undefined;
-    return { name, arguments: args };
-  } catch {
-    return undefined;
-  }
 }
 
 async function* apibenchRecords(

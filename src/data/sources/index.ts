@@ -21,7 +21,7 @@ export { readBfclQuestions, readBfclAnswers, loadBfclAnswers, bfclCalls, readBfc
 export type { BfclMessage, BfclQuestion, BfclGroundTruth, BfclAnswer, BfclDocumentOptions } from './bfcl.js';
 export {
   readGorillaApiRecords, readGorillaApiDocuments, exampleCodeText,
-  readApibenchRecords, readApibenchDocuments, apibenchSteps, parseApibenchText, parsePythonCall,
+  readApibenchRecords, readApibenchDocuments, apibenchSteps, parseApibenchText,
 } from './gorilla.js';
 export type { ApiRecordEntry, GorillaApiDocumentOptions, ApibenchRecord, ApibenchDocumentOptions } from './gorilla.js';
 export { readSharedData, sharedDataInput, SHARED_DATA_FILES } from './shared-data.js';

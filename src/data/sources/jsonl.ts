@@ -1,5 +1,5 @@
 import type { CorpusDocument, DocumentKind } from '../document.js';
-import { isObject } from '../formats.js';
+import { isObject } from '../../tools/index.js';
 import type { SourceInput, SourceLine } from './lines.js';
 import {
   jsonValue, lineBatches, SKIP, recordStream, type DocumentStream, type ReadContext, type ReadOptions,

@@ -1,6 +1,7 @@
 import { Rng } from '../../util/rng.js';
 import type { CorpusDocument, DocumentKind } from '../document.js';
-import { trajectoryDocument, type FunctionDefinition } from '../formats.js';
+import type { FunctionDefinition } from '../../tools/index.js';
+import { trajectoryDocument } from '../formats.js';
 import { syntheticCode, syntheticInstruction, syntheticToolDoc } from './documents.js';
 import { SAMPLE_TOOLS } from './tools.js';
 import { syntheticTrajectorySteps, TRAJECTORY_VARIANTS } from './trajectories.js';

@@ -1,8 +1,7 @@
 import type { Rng } from '../../util/rng.js';
 import type { CorpusDocument } from '../document.js';
-import {
-  codeDocument, instructionPair, toolDocFromFunction, type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
-} from '../formats.js';
+import { renderPythonCall, renderPythonLiteral, type FunctionDefinition, type ToolCall } from '../../tools/index.js';
+import { codeDocument, instructionPair, toolDocFromFunction } from '../formats.js';
 import { pairsText, task, upperFirst, userRequest } from './phrasing.js';
 import { between, sampleArguments, variedArguments } from './values.js';
 
@@ -10,19 +9,6 @@ import { between, sampleArguments, variedArguments } from './values.js';
  * Code that uses a function, instruction pairs, and tool docs with example calls.
  * @module
  */
-
-function pythonLiteral(value: JsonValue): string {
-  if (value === null) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => pythonLiteral(item)).join(', ')}]`;
-  return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${pythonLiteral(item)}`).join(', ')}}`;
-}
-
-function pythonCall(name: string, args: JsonObject): string {
-  return `${name}(${Object.entries(args).map(([key, value]) => `${key}=${pythonLiteral(value)}`).join(', ')})`;
-}
 
 /** Options of {@link syntheticCode}. */
 export interface SyntheticCodeOptions {
@@ -46,7 +32,7 @@ export function syntheticCode(fn: FunctionDefinition, rng: Rng, options: Synthet
       '',
       `def ${fnVar}():`,
       `    """${task(fn)}."""`,
-      `    result = ${pythonCall(fn.name, args)}`,
+      `    result = ${renderPythonCall({ name: fn.name, arguments: args })}`,
       '    if "error" in result:',
       '        raise RuntimeError(result["error"])',
       '    return result',
@@ -56,14 +42,14 @@ export function syntheticCode(fn: FunctionDefinition, rng: Rng, options: Synthet
     ].join('\n'),
     () => {
       const varied = variedArguments(fn, args, rng);
-      if (varied.changed === undefined) return `${imports}\n\nresult = ${pythonCall(fn.name, args)}\nprint(result)`;
+      if (varied.changed === undefined) return `${imports}\n\nresult = ${renderPythonCall({ name: fn.name, arguments: args })}\nprint(result)`;
       const name = varied.changed;
       const rest = Object.fromEntries(Object.entries(args).filter(([key]) => key !== name));
-      const restText = Object.entries(rest).map(([key, value]) => `, ${key}=${pythonLiteral(value)}`).join('');
+      const restText = Object.entries(rest).map(([key, value]) => `, ${key}=${renderPythonLiteral(value)}`).join('');
       return [
         imports,
         '',
-        `for ${name} in [${pythonLiteral(args[name])}, ${pythonLiteral(varied.args[name])}]:`,
+        `for ${name} in [${renderPythonLiteral(args[name])}, ${renderPythonLiteral(varied.args[name])}]:`,
         `    result = ${fn.name}(${name}=${name}${restText})`,
         `    print(${name}, result)`,
       ].join('\n');

@@ -1,6 +1,5 @@
 import type { Rng } from '../../util/rng.js';
-import type { FunctionDefinition, JsonObject, JsonValue, ToolCall } from '../formats.js';
-import { findTool, validateCall } from './validation.js';
+import { findTool, validateCall, type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall } from '../../tools/index.js';
 import { between, phrase, round, sampleString } from './values.js';
 
 /**
@@ -43,8 +42,8 @@ function resultValue(key: string, rng: Rng): JsonValue {
  */
 export function simulateEnvironment(tools: FunctionDefinition | readonly FunctionDefinition[], call: ToolCall, rng: Rng): JsonObject {
   const problem = validateCall(tools, call);
-  if (problem !== undefined) return { error: problem };
-  const fn = findTool(tools, call.name) as FunctionDefinition;
+  const fn = findTool(tools, call.name);
+  if (problem !== undefined || fn === undefined) return { error: problem ?? `unknown function "${call.name}"` };
   const key = resultKey(fn);
   return { [key]: resultValue(key, rng) };
 }

@@ -14,7 +14,6 @@
 export { SAMPLE_TOOLS } from './tools.js';
 export { sampleValue, sampleArguments } from './values.js';
 export type { SampleArgumentsOptions } from './values.js';
-export { validateCall } from './validation.js';
 export { simulateEnvironment } from './environment.js';
 export { TRAJECTORY_VARIANTS, syntheticTrajectorySteps, syntheticTrajectories } from './trajectories.js';
 export type { TrajectoryVariant, TrajectoryStepOptions, SyntheticTrajectoryOptions } from './trajectories.js';

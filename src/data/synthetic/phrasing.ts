@@ -1,5 +1,5 @@
 import type { Rng } from '../../util/rng.js';
-import type { FunctionDefinition, JsonObject, JsonValue } from '../formats.js';
+import type { FunctionDefinition, JsonObject, JsonValue } from '../../tools/index.js';
 
 /**
  * Natural-language text of the turns: user requests, reasoning, answers, and values and arguments as text.

@@ -1,4 +1,4 @@
-import type { FunctionDefinition } from '../formats.js';
+import type { FunctionDefinition } from '../../tools/index.js';
 
 /**
  * The fictional function definitions that the embedded sample (`syntheticCorpus`) is generated from.

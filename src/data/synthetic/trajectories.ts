@@ -1,8 +1,7 @@
 import type { Rng } from '../../util/rng.js';
 import type { CorpusDocument } from '../document.js';
-import {
-  trajectoryDocument, type FunctionDefinition, type JsonObject, type JsonValue, type ParameterSchema, type ToolCall, type TrajectoryStep,
-} from '../formats.js';
+import type { FunctionDefinition, JsonObject, JsonValue, ParameterSchema, ToolCall } from '../../tools/index.js';
+import { trajectoryDocument, type TrajectoryStep } from '../formats.js';
 import { simulateEnvironment } from './environment.js';
 import {
   answerText, argsText, lowerFirst, pairsText, reasoningText, task, upperFirst, userRequest, valueText,

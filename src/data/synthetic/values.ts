@@ -1,6 +1,5 @@
 import type { Rng } from '../../util/rng.js';
-import type { FunctionDefinition, JsonObject, JsonValue, ParameterSchema } from '../formats.js';
-import { sameJson, typeProblem } from './validation.js';
+import { jsonEqual, typeProblem, type FunctionDefinition, type JsonObject, type JsonValue, type ParameterSchema } from '../../tools/index.js';
 
 /**
  * Argument values sampled from a parameter schema: enums, defaults, examples quoted in the description,
@@ -141,7 +140,7 @@ export function sampleValue(schema: ParameterSchema, name: string, rng: Rng): Js
       const itemName = name.replace(/s$/, '');
       for (let i = 0; i < count; i++) {
         const value = sampleValue(items, itemName, rng);
-        if (!out.some((existing) => sameJson(existing, value))) out.push(value);
+        if (!out.some((existing) => jsonEqual(existing, value))) out.push(value);
       }
       return out;
     }
@@ -191,6 +190,6 @@ export function variedArguments(fn: FunctionDefinition, args: JsonObject, rng: R
   const name = rng.pick(names);
   const schema = fn.parameters.properties[name];
   let value = args[name];
-  for (let attempt = 0; attempt < 6 && sameJson(value, args[name]); attempt++) value = sampleValue(schema, name, rng);
+  for (let attempt = 0; attempt < 6 && jsonEqual(value, args[name]); attempt++) value = sampleValue(schema, name, rng);
   return { args: { ...args, [name]: value }, changed: name };
 }
