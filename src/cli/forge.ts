@@ -5,6 +5,7 @@ import { corpusJsonl, llmcShards } from '../data/export.js';
 import { AgentClassifier, splitExamples } from '../forge/classifier.js';
 import { HashedEmbedder } from '../forge/embedders.js';
 import { buildForge, isSeedAgentDocument, packStage } from '../forge/builder.js';
+import { formatLeakage } from '../forge/heldout.js';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
 import { Rng } from '../util/rng.js';
 import { formatComposition } from '../forge/report.js';
@@ -48,7 +49,7 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
   if (corpus.retrieval) {
     log(`retrieval: scored ${corpus.retrieval.scored} pool documents, kept ${corpus.retrieval.kept} agent-like ones, classifier rejected ${corpus.retrieval.rejectedByClassifier}`);
   }
-  log(corpus.leakage.report());
+  log(formatLeakage(corpus.leakage));
   const shares = corpus.mix.targets;
   const total = shares.agent + shares.code + shares.text;
   if (values.report !== false) {

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  Deduplicator, MinHasher, candidateProbability, deduplicate, estimateJaccard, exactKey, hash64, jaccard,
-  lshParameters, normalizeForHash, shingleHashes, words,
+  Deduplicator, MinHasher, candidateProbability, deduplicate, estimateJaccard, jaccard, lshParameters, shingleHashes,
 } from '../../src/forge/dedup.js';
+import { exactKey, hash64, normalizeForHash, words } from '../../src/text/index.js';
 import type { CorpusDocument } from '../../src/data/document.js';
 import { AbortedError, ConfigError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
