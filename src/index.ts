@@ -23,7 +23,9 @@ export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
 export * from './tokenizer/index.js';
 
 export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
-export type { Batch, BatchSource, BatchSourceState, WindowSamplerOptions } from './data/batch.js';
+export type {
+  Batch, BatchSource, ResumableBatchSource, BatchSourceState, WindowSamplerState, PackedDatasetState, WindowSamplerOptions,
+} from './data/batch.js';
 export * from './tools/index.js';
 export {
   toolDocText, toolDocFromFunction, toolDocFromApiRecord, trajectoryMessages,

@@ -151,6 +151,10 @@ describe('held-out split by function on BFCL', () => {
     expect(report.nameHits[1].match).toBe(camelCase);
     expect(report.ngramHits).toEqual([]);
     expect(formatLeakage(report)).toContain(train[500].source);
+    // Plain data: it survives a worker's structured clone and a store's JSON, and reads the same after.
+    const copy = JSON.parse(JSON.stringify(structuredClone(report))) as typeof report;
+    expect(copy).toEqual(report);
+    expect(formatLeakage(copy)).toBe(formatLeakage(report));
   });
 
   it('fails when 20 words of an evaluation function description are pasted without the name, naming it', () => {
