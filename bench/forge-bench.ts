@@ -3,8 +3,6 @@
  * tokenizer, build the Forge corpus (timing each phase), and stream a JSONL file far larger than a
  * memory budget to show that memory stays flat while reading.
  */
-// Registers the Node file opener first, so that the readers take plain paths.
-import '../src/data/sources/node-lines.js';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { CorpusDocument } from '../src/data/document.js';
 import { buildForge, type ForgeOptions } from '../src/forge/builder.js';
-import { walkFiles } from '../src/data/sources/node-lines.js';
+import { fileSource, walkFiles } from '../src/data/sources/node-lines.js';
 import { readCodeDocuments, readJsonlDocuments, readSharedData, SHARED_DATA_FILES } from '../src/data/sources/index.js';
 import { trainBpeTokenizer } from '../src/tokenizer/bpe-trainer.js';
 import type { Tokenizer } from '../src/tokenizer/types.js';
@@ -230,7 +228,7 @@ async function streamMemory(options: ForgeBenchOptions): Promise<ForgeStreamResu
     };
     progress(`forge: streaming ${file} (rss ${(base.rss / MB).toFixed(0)} MB, heap ${(base.heapUsed / MB).toFixed(0)} MB at start)`);
     start = performance.now();
-    for await (const document of readJsonlDocuments(file)) {
+    for await (const document of readJsonlDocuments(file, { openPath: fileSource })) {
       documents += 1;
       textBytes += document.text.length; // ASCII
       if (documents % options.sampleEvery === 0) sample();
@@ -288,12 +286,12 @@ export async function benchForge(options: ForgeBenchOptions): Promise<ForgeResul
   const root = options.sharedRoot.replace(/\/+$/, '');
   progress(`forge: reading ${root}`);
   reads.push(await timedRead(`shared data (${SHARED_DATA_FILES.filter((f) => f.corpus).length} corpus files)`,
-    readSharedData(root), (file) => join(root, file), documents));
+    readSharedData(root, { openPath: fileSource }), (file) => join(root, file), documents));
   const stdlib = await pythonStdlib();
   if (stdlib) {
     const code = readCodeDocuments(
       walkFiles(stdlib, { extensions: ['.py'], limit: options.codeFiles, skipDirectories: ['test', 'tests'] }),
-      { onError: 'skip', maxChars: options.codeMaxChars },
+      { onError: 'skip', maxChars: options.codeMaxChars, openPath: fileSource },
     );
     reads.push(await timedRead(`Python stdlib code (${stdlib}, up to ${options.codeFiles} .py files)`, code, (file) => file, documents));
   } else {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { CorpusDocument } from '../data/document.js';
 import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../data/sources/index.js';
-import { walkFiles } from '../data/sources/node-lines.js';
+import { fileSource, walkFiles } from '../data/sources/node-lines.js';
 import { syntheticCorpus } from '../data/synthetic/index.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
@@ -25,7 +25,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     documents.push(...items);
     log(`read ${what}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
   };
-  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
   else {
     const sample = syntheticCorpus({ seed: options.seed, documents: 2000 });
     documents.push(...sample);
@@ -33,9 +33,9 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
   }
   const codeDir = options.codeDir ?? pythonStdlib();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
   }
-  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip' }));
+  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip', openPath: fileSource }));
   return documents;
 }
 

@@ -1,6 +1,6 @@
 import { InputError, AbortedError, throwIfAborted, errorMessage } from '../../util/errors.js';
 import type { CorpusDocument } from '../document.js';
-import { readLineBatches, sourceName, type LineOptions, type SourceInput, type SourceLine } from './lines.js';
+import { readLineBatches, sourceName, type LineOptions, type PathOpener, type SourceInput, type SourceLine } from './lines.js';
 
 /**
  * The readers' error policy and counts: every reader returns a {@link RecordStream}, an async iterable
@@ -57,6 +57,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** `fetch` for URL inputs (default the global one). */
   fetch?: typeof fetch;
+  /** Opens file-path inputs (in Node: `fileSource` of `hephaestus-web/node`); without it a path is an error. */
+  openPath?: PathOpener;
 }
 
 /** An async iterable of records with live counts (final once iteration ends). Each iteration re-reads. */
@@ -148,7 +150,7 @@ export async function readAll<T>(stream: RecordStream<T>): Promise<{ items: T[];
 }
 
 function lineOptions(options: ReadOptions, name: string): LineOptions {
-  return { name, maxLineBytes: options.maxLineBytes, signal: options.signal, fetch: options.fetch };
+  return { name, maxLineBytes: options.maxLineBytes, signal: options.signal, fetch: options.fetch, openPath: options.openPath };
 }
 
 /** A batch of lines of one file (see {@link lineBatches}). */
