@@ -1,11 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ByteSource } from './lines.js';
 
 /**
- * Node-only sources: files by path, streamed with `fs.createReadStream` (1 MiB chunks), and a directory
- * walk. Pass {@link fileSource} as the readers' `openPath` option to let them take plain file paths:
+ * Node-only sources: files by path, streamed with `fs.createReadStream` (1 MiB chunks), a directory
+ * walk, and where Debian keeps the Python standard library (real code on every machine here). Pass {@link fileSource} as the readers' `openPath` option to let them take plain file paths:
  * `readTextDocuments('notes.txt', { openPath: fileSource })`.
  * @module
  */
@@ -58,4 +58,22 @@ export async function* walkFiles(dir: string, options: WalkOptions = {}): AsyncG
     }
   }
   yield* walk(dir);
+}
+
+/**
+ * Debian's Python standard library: the newest `python3.X` directory under `root` (by minor version,
+ * so 3.11 before 3.9), or `undefined` where there is none.
+ */
+export function pythonStdlibDir(root = '/usr/lib'): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  const minors = names.flatMap((name) => {
+    const match = /^python3\.(\d+)$/.exec(name);
+    return match === null ? [] : [Number(match[1])];
+  });
+  return minors.length === 0 ? undefined : join(root, `python3.${Math.max(...minors)}`);
 }
