@@ -107,12 +107,12 @@ export async function* textDocumentRecords(
         } else {
           addLine(line.text, line.line);
         }
-        while (out.length > 0) yield { item: out.shift() as CorpusDocument, file };
+        for (const item of out.splice(0)) yield { item, file };
       }
     }
     if (paragraph !== '') addParagraph(paragraph, paragraphLine);
     flushCurrent();
-    while (out.length > 0) yield { item: out.shift() as CorpusDocument, file };
+    for (const item of out.splice(0)) yield { item, file };
   }
 }
 
