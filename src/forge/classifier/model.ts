@@ -50,6 +50,7 @@ export interface ClassifierWeights {
 
 /** Label order of the output layer. */
 export const LABELS: readonly AgentLabel[] = ['general', 'agent'];
+/** Index of `agent` in {@link LABELS}: the positive class. */
 export const AGENT = 1;
 
 /** Feature ids (bucket indices) of one text, repeats kept. */

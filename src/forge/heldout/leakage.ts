@@ -109,6 +109,7 @@ function positiveInteger(value: number, field: string, min = 1): number {
 /** The n-gram check's limits, resolved from {@link LeakageOptions}. */
 export interface Limits { n: number; maxOverlap: number; boilerplate: number; common: number }
 
+/** The limits of {@link LeakageOptions} with their defaults; `ConfigError` for a bad one. */
 export function resolveLimits(options: LeakageOptions, evalFunctionCount: number): Limits {
   return {
     n: positiveInteger(options.ngram ?? 8, 'ngram'),
@@ -118,6 +119,7 @@ export function resolveLimits(options: LeakageOptions, evalFunctionCount: number
   };
 }
 
+/** The n-gram index of the evaluation documents, each grouped by the evaluation functions it is about. */
 export function buildIndex(
   evalDocuments: readonly CorpusDocument[], matcher: FunctionNameMatcher, n: number, signal: AbortSignal | undefined,
 ): NgramIndex {
