@@ -70,7 +70,9 @@ export { normalizeForHash, exactKey, hash64 } from './text/index.js';
 export { shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';
 export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './forge/dedup.js';
 export { splitByFunction, checkLeakage, formatLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './forge/heldout.js';
-export type { SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit } from './forge/heldout.js';
+export type {
+  SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit, MentionForm, FunctionMention, NameMatchOptions,
+} from './forge/heldout.js';
 export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './forge/mixing.js';
 export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './forge/mixing.js';
 export { PackedDataset } from './data/packing.js';
