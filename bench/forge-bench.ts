@@ -1,18 +1,20 @@
 /**
  * Forge throughput in Node: read the shared data and Python standard-library code, train a BPE
- * tokenizer, build the Forge corpus (timing each phase), and stream a JSONL file far larger than a
- * memory budget to show that memory stays flat while reading.
+ * tokenizer, build the Forge corpus (timing each phase), deduplicate 10,000 real code documents, and
+ * stream a JSONL file ten times a memory budget to show that memory stays flat while reading. (The
+ * wall-clock and whole-process memory figures live here, not in the tests: on a shared machine they
+ * depend on the load.)
  */
-// Registers the Node file opener first, so that the readers take plain paths.
-import '../src/data/sources/node-lines.js';
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { CorpusDocument } from '../src/data/document.js';
 import { buildForge, type ForgeOptions } from '../src/forge/builder.js';
-import { walkFiles } from '../src/data/sources/node-lines.js';
+import { deduplicate } from '../src/forge/dedup.js';
+import { fileSource, pythonStdlibDir, walkFiles } from '../src/data/sources/node-lines.js';
 import { readCodeDocuments, readJsonlDocuments, readSharedData, SHARED_DATA_FILES } from '../src/data/sources/index.js';
 import { trainBpeTokenizer } from '../src/tokenizer/bpe-trainer.js';
 import type { Tokenizer } from '../src/tokenizer/types.js';
@@ -34,8 +36,10 @@ export interface ForgeBenchOptions {
   streamBytes: number;
   /** Memory budget the streaming read is compared with, in bytes. */
   budgetBytes: number;
-  /** Documents between memory samples while streaming. */
+  /** Documents between memory samples while streaming (a forced GC and a live-memory sample every 16th). */
   sampleEvery: number;
+  /** Code documents of 3,000 characters deduplicated on their own. */
+  dedupDocuments: number;
 }
 
 export interface ForgeReadResult {
@@ -72,6 +76,9 @@ export interface ForgeStreamResult {
   /** Highest values sampled while streaming. */
   rssPeak: number;
   heapPeak: number;
+  /** Live memory (heapUsed + arrayBuffers right after a forced GC): at the start and the highest sample. */
+  liveStart: number;
+  livePeak: number;
   /** At the end of the stream (before any GC). */
   rssEnd: number;
   heapEnd: number;
@@ -99,6 +106,18 @@ export interface ForgeResult {
     evalDocuments: number;
   };
   stream: ForgeStreamResult;
+  dedup: ForgeDedupResult;
+}
+
+/** Deduplication of real code on its own: Python standard library and node_modules sources, cut in 3 KB documents. */
+export interface ForgeDedupResult {
+  documents: number;
+  bytes: number;
+  kept: number;
+  removedExact: number;
+  removedNear: number;
+  ms: number;
+  cpuMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -110,17 +129,6 @@ function gcFunction(): (() => void) | undefined {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
     return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The newest `/usr/lib/python3.X` directory, if any. */
-async function pythonStdlib(): Promise<string | undefined> {
-  try {
-    const names = (await readdir('/usr/lib')).filter((n) => /^python3\.\d+$/.test(n));
-    names.sort((a, b) => Number(b.split('.')[1]) - Number(a.split('.')[1]));
-    return names.length > 0 ? join('/usr/lib', names[0]) : undefined;
   } catch {
     return undefined;
   }
@@ -228,12 +236,20 @@ async function streamMemory(options: ForgeBenchOptions): Promise<ForgeStreamResu
       heapPeak = Math.max(heapPeak, m.heapUsed);
       samples += 1;
     };
+    const live = (usage: NodeJS.MemoryUsage) => usage.heapUsed + usage.arrayBuffers;
+    const liveStart = live(base);
+    let livePeak = liveStart;
     progress(`forge: streaming ${file} (rss ${(base.rss / MB).toFixed(0)} MB, heap ${(base.heapUsed / MB).toFixed(0)} MB at start)`);
     start = performance.now();
-    for await (const document of readJsonlDocuments(file)) {
+    for await (const document of readJsonlDocuments(file, { openPath: fileSource })) {
       documents += 1;
       textBytes += document.text.length; // ASCII
       if (documents % options.sampleEvery === 0) sample();
+      // What the reader keeps alive: heap and buffers right after a full collection.
+      if (gc !== undefined && documents % (16 * options.sampleEvery) === 0) {
+        gc();
+        livePeak = Math.max(livePeak, live(process.memoryUsage()));
+      }
     }
     const readMs = performance.now() - start;
     sample();
@@ -242,12 +258,55 @@ async function streamMemory(options: ForgeBenchOptions): Promise<ForgeStreamResu
       `heap +${((heapPeak - base.heapUsed) / MB).toFixed(1)} MB`);
     return {
       file, fileBytes, writeMs, documents, textBytes, readMs, samples,
-      rssStart: base.rss, heapStart: base.heapUsed, rssPeak, heapPeak, rssEnd: end.rss, heapEnd: end.heapUsed,
+      rssStart: base.rss, heapStart: base.heapUsed, rssPeak, heapPeak, liveStart, livePeak, rssEnd: end.rss, heapEnd: end.heapUsed,
       budgetBytes: options.budgetBytes, gcBaseline: gc !== undefined,
     };
   } finally {
     await rm(file, { force: true });
   }
+}
+
+/** Up to `count` documents of 3,000 characters cut from the .py and .js files under `roots` (sorted walk, depth <= 8). */
+function codeSlices(roots: readonly string[], count: number): CorpusDocument[] {
+  const files: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 8) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      if (files.length > 20_000) return;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== '__pycache__') walk(path, depth + 1);
+      else if (entry.isFile() && /\.(py|js)$/.test(entry.name)) files.push(path);
+    }
+  };
+  for (const root of roots) walk(root, 0);
+  const documents: CorpusDocument[] = [];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (let i = 0; i < text.length && documents.length < count; i += 3000) {
+      documents.push({ kind: 'code', source: `${file}:${i}`, text: text.slice(i, i + 3000) });
+    }
+    if (documents.length >= count) break;
+  }
+  return documents;
+}
+
+/** Deduplicates real code on its own (exact and near passes, default options), wall and CPU time. */
+async function timedDedup(count: number): Promise<ForgeDedupResult> {
+  const stdlib = pythonStdlibDir();
+  const roots = [...(stdlib === undefined ? [] : [stdlib]), join(import.meta.dirname, '..', 'node_modules')];
+  const documents = codeSlices(roots, count);
+  const bytes = documents.reduce((sum, d) => sum + utf8Bytes(d.text), 0);
+  progress(`forge: deduplicating ${documents.length} code documents (${(bytes / MB).toFixed(1)} MB)`);
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await deduplicate(documents);
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  progress(`forge: dedup kept ${result.kept.length}, exact ${result.removedExact}, near ${result.removedNear} in ${ms.toFixed(0)} ms`);
+  return {
+    documents: documents.length, bytes, kept: result.kept.length, removedExact: result.removedExact, removedNear: result.removedNear,
+    ms, cpuMs: (used.user + used.system) / 1000,
+  };
 }
 
 /** Builds the Forge corpus, phase by phase (each phase runs from its onPhase call to the next one, the last to the return). */
@@ -288,12 +347,12 @@ export async function benchForge(options: ForgeBenchOptions): Promise<ForgeResul
   const root = options.sharedRoot.replace(/\/+$/, '');
   progress(`forge: reading ${root}`);
   reads.push(await timedRead(`shared data (${SHARED_DATA_FILES.filter((f) => f.corpus).length} corpus files)`,
-    readSharedData(root), (file) => join(root, file), documents));
-  const stdlib = await pythonStdlib();
+    readSharedData(root, { openPath: fileSource }), (file) => join(root, file), documents));
+  const stdlib = pythonStdlibDir();
   if (stdlib) {
     const code = readCodeDocuments(
       walkFiles(stdlib, { extensions: ['.py'], limit: options.codeFiles, skipDirectories: ['test', 'tests'] }),
-      { onError: 'skip', maxChars: options.codeMaxChars },
+      { onError: 'skip', maxChars: options.codeMaxChars, openPath: fileSource },
     );
     reads.push(await timedRead(`Python stdlib code (${stdlib}, up to ${options.codeFiles} .py files)`, code, (file) => file, documents));
   } else {
@@ -311,5 +370,8 @@ export async function benchForge(options: ForgeBenchOptions): Promise<ForgeResul
 
   // (c) Build (in its own function: the corpus is garbage once it returns).
   const build = await timedBuild(documents, tokenizer);
-  return { options, reads, tokenizer: { documents: trainTexts.length, bytes: trainBytes, vocabSize: tokenizer.vocabSize, ms: trainMs }, build, stream };
+
+  // (e) Dedup of real code on its own.
+  const dedup = await timedDedup(options.dedupDocuments);
+  return { options, reads, tokenizer: { documents: trainTexts.length, bytes: trainBytes, vocabSize: tokenizer.vocabSize, ms: trainMs }, build, stream, dedup };
 }

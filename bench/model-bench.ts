@@ -3,7 +3,7 @@
  * forward + backward alone, forward alone, and memory of a step, for one preset and one ops variant.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, BatchSource, BatchSourceState } from '../src/data/batch.js';
+import type { Batch, BatchSource } from '../src/data/batch.js';
 import { headDim, resolveConfig, type ModelConfig, type PresetName } from '../src/model/config.js';
 import { LlamaModel } from '../src/model/model.js';
 import { countParams } from '../src/model/params.js';
@@ -79,10 +79,6 @@ class FixedBatchSource implements BatchSource {
   next(): Batch {
     return this.batch;
   }
-  state(): BatchSourceState {
-    return { kind: 'fixed' };
-  }
-  restore(): void {}
 }
 
 function randomBatch(batchSize: number, seqLen: number, vocabSize: number, seed: number): Batch {

@@ -23,7 +23,9 @@ export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
 export * from './tokenizer/index.js';
 
 export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
-export type { Batch, BatchSource, BatchSourceState, WindowSamplerOptions } from './data/batch.js';
+export type {
+  Batch, BatchSource, ResumableBatchSource, BatchSourceState, WindowSamplerState, PackedDatasetState, WindowSamplerOptions,
+} from './data/batch.js';
 export * from './tools/index.js';
 export {
   toolDocText, toolDocFromFunction, toolDocFromApiRecord, trajectoryMessages,
@@ -64,10 +66,13 @@ export {
 } from './util/errors.js';
 export type { ErrorCode } from './util/errors.js';
 
-export { normalizeForHash, exactKey, hash64, shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';
+export { normalizeForHash, exactKey, hash64 } from './text/index.js';
+export { shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';
 export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './forge/dedup.js';
-export { splitByFunction, checkLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './forge/heldout.js';
-export type { SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit } from './forge/heldout.js';
+export { splitByFunction, checkLeakage, formatLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './forge/heldout.js';
+export type {
+  SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit, MentionForm, FunctionMention, NameMatchOptions,
+} from './forge/heldout.js';
 export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './forge/mixing.js';
 export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './forge/mixing.js';
 export { PackedDataset } from './data/packing.js';
@@ -86,7 +91,7 @@ export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from './fo
 export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation } from './forge/embedders.js';
 export { retrieveAgentLike } from './forge/retrieval.js';
 export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './forge/retrieval.js';
-export type { FeatureOptions } from './text/features.js';
+export type { FeatureOptions } from './text/index.js';
 export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
 

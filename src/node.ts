@@ -6,7 +6,7 @@
 export * from './index.js';
 export { initNodeBackend } from './runtime/node-webgpu.js';
 export type { NodeAdapterKind } from './runtime/node-webgpu.js';
-export { fileSource, walkFiles, FILE_CHUNK_BYTES } from './data/sources/node-lines.js';
+export { fileSource, walkFiles, pythonStdlibDir, FILE_CHUNK_BYTES } from './data/sources/node-lines.js';
 export type { WalkOptions } from './data/sources/node-lines.js';
 export { writeCheckpointDir, readCheckpointDir } from './store/node-dir.js';
 export { loadTokenizerFromDir, readTokenizerFiles, saveTokenizerToDir, TOKENIZER_JSON, TOKENIZER_CONFIG_JSON } from './tokenizer/node-files.js';

@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
 import type { CorpusDocument } from '../data/document.js';
 import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../data/sources/index.js';
-import { walkFiles } from '../data/sources/node-lines.js';
+import { fileSource, pythonStdlibDir, walkFiles } from '../data/sources/node-lines.js';
 import { syntheticCorpus } from '../data/synthetic/index.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
@@ -25,22 +24,16 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     documents.push(...items);
     log(`read ${what}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
   };
-  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
   else {
     const sample = syntheticCorpus({ seed: options.seed, documents: 2000 });
     documents.push(...sample);
     log(`read the embedded synthetic sample: ${sample.length} documents`);
   }
-  const codeDir = options.codeDir ?? pythonStdlib();
+  const codeDir = options.codeDir ?? pythonStdlibDir();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
   }
-  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip' }));
+  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip', openPath: fileSource }));
   return documents;
-}
-
-/** Debian's Python standard library, a ready source of real code on every machine here. */
-function pythonStdlib(): string | undefined {
-  const found = existsSync('/usr/lib') ? readdirSync('/usr/lib').filter((name) => /^python3\.\d+$/.test(name)).sort() : [];
-  return found.length > 0 ? `/usr/lib/${found.at(-1)}` : undefined;
 }

@@ -5,7 +5,9 @@ import { corpusJsonl, llmcShards } from '../data/export.js';
 import { AgentClassifier, splitExamples } from '../forge/classifier.js';
 import { HashedEmbedder } from '../forge/embedders.js';
 import { buildForge, isSeedAgentDocument, packStage } from '../forge/builder.js';
+import { formatLeakage } from '../forge/heldout.js';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
+import { fileSource } from '../data/sources/node-lines.js';
 import { Rng } from '../util/rng.js';
 import { formatComposition } from '../forge/report.js';
 import { saveTokenizerToDir } from '../tokenizer/node-files.js';
@@ -48,7 +50,7 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
   if (corpus.retrieval) {
     log(`retrieval: scored ${corpus.retrieval.scored} pool documents, kept ${corpus.retrieval.kept} agent-like ones, classifier rejected ${corpus.retrieval.rejectedByClassifier}`);
   }
-  log(corpus.leakage.report());
+  log(formatLeakage(corpus.leakage));
   const shares = corpus.mix.targets;
   const total = shares.agent + shares.code + shares.text;
   if (values.report !== false) {
@@ -66,7 +68,8 @@ export async function forgeCommand(values: Record<string, unknown>): Promise<voi
 async function loadPool(files: string[]): Promise<CorpusDocument[]> {
   const pool: CorpusDocument[] = [];
   for (const file of files) {
-    const stream = /\.jsonl?$/i.test(file) ? readJsonlDocuments(file, { onError: 'skip' }) : readTextDocuments(file, { onError: 'skip' });
+    const options = { onError: 'skip', openPath: fileSource } as const;
+    const stream = /\.jsonl?$/i.test(file) ? readJsonlDocuments(file, options) : readTextDocuments(file, options);
     const { items, stats } = await readAll(stream);
     pool.push(...items.map((document) => ({ ...document, kind: 'text' as const })));
     log(`read pool ${file}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);

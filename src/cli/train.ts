@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RandomWindowSampler, sequentialBatches } from '../data/batch.js';
 import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
-import '../data/sources/node-lines.js';
+import { fileSource } from '../data/sources/node-lines.js';
 import { syntheticCorpus } from '../data/synthetic/index.js';
 import { encodeDocuments, splitTokens } from '../data/tokens.js';
 import { PRESETS, resolveConfig, type PresetName } from '../model/config.js';
@@ -88,7 +88,7 @@ export async function trainCommand(values: Record<string, unknown>): Promise<voi
 async function loadTexts(file: string | undefined, seed: number): Promise<string[]> {
   if (file) {
     const jsonl = /\.jsonl?$/i.test(file);
-    const { items } = await readAll(jsonl ? readJsonlDocuments(file) : readTextDocuments(file));
+    const { items } = await readAll(jsonl ? readJsonlDocuments(file, { openPath: fileSource }) : readTextDocuments(file, { openPath: fileSource }));
     return items.map((document) => document.text);
   }
   log('data: embedded synthetic agent sample (tool docs, trajectories, code, prose)');

@@ -12,19 +12,36 @@ export interface Batch {
   mask: Float32Array;
 }
 
-/** Anything that yields batches and can save and restore its position exactly. */
+/** Anything that yields batches (what the trainer needs). */
 export interface BatchSource {
   next(): Batch;
-  /** JSON-serialisable position; {@link BatchSource.restore} continues from it. */
+}
+
+/** A batch source that can save and restore its position exactly (what a checkpoint needs). */
+export interface ResumableBatchSource extends BatchSource {
+  /** Its position as plain JSON data; {@link ResumableBatchSource.restore} continues from it. */
   state(): BatchSourceState;
+  /** @throws CheckpointError when `state` is not a position of this source. */
   restore(state: BatchSourceState): void;
 }
 
-/** Saved position of a {@link BatchSource}. */
-export interface BatchSourceState {
-  kind: string;
-  [key: string]: unknown;
+/** Saved position of a {@link RandomWindowSampler}: its generator's state. */
+export interface WindowSamplerState {
+  kind: 'random-window';
+  rng: RngState;
 }
+
+/** Saved position of a `PackedDataset`: which corpus (seed, rows), which epoch, which row of it. */
+export interface PackedDatasetState {
+  kind: 'packed';
+  seed: number;
+  rows: number;
+  epoch: number;
+  index: number;
+}
+
+/** Saved position of a {@link ResumableBatchSource}, told apart by `kind`. */
+export type BatchSourceState = WindowSamplerState | PackedDatasetState;
 
 /** Options for {@link RandomWindowSampler}. */
 export interface WindowSamplerOptions {
@@ -37,7 +54,7 @@ export interface WindowSamplerOptions {
  * Samples random windows of `seqLen + 1` tokens from one token stream (nanoGPT style): every row's
  * targets are its inputs shifted by one. Seeded, and its state is the generator's state.
  */
-export class RandomWindowSampler implements BatchSource {
+export class RandomWindowSampler implements ResumableBatchSource {
   private readonly tokens: ArrayLike<number>;
   private readonly options: WindowSamplerOptions;
   private rng: Rng;
@@ -71,7 +88,7 @@ export class RandomWindowSampler implements BatchSource {
     return { batchSize, seqLen, inputs, targets, mask: new Float32Array(batchSize * seqLen).fill(1) };
   }
 
-  state(): BatchSourceState {
+  state(): WindowSamplerState {
     return { kind: 'random-window', rng: this.rng.state() };
   }
 
@@ -79,7 +96,7 @@ export class RandomWindowSampler implements BatchSource {
     if (state.kind !== 'random-window') {
       throw new CheckpointError(`batch source state of kind "${state.kind}" does not fit a random-window sampler`);
     }
-    this.rng = Rng.fromState(state.rng as RngState);
+    this.rng = Rng.fromState(state.rng);
   }
 }
 

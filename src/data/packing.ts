@@ -1,6 +1,6 @@
 import { ConfigError, InputError, CheckpointError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import type { Batch, BatchSource, BatchSourceState } from './batch.js';
+import type { Batch, BatchSourceState, PackedDatasetState, ResumableBatchSource } from './batch.js';
 
 /** One tokenised document: ids and, per id, whether it is trained on (1) or not (0). */
 export interface TokenizedDocument {
@@ -43,7 +43,7 @@ export interface PackStats {
  * holds `seqLen + 1` tokens: inputs are the first `seqLen`, targets the last `seqLen`. The state is
  * just `{ epoch, index }`, so a checkpoint restores the exact remaining sequence of batches.
  */
-export class PackedDataset implements BatchSource {
+export class PackedDataset implements ResumableBatchSource {
   readonly seqLen: number;
   readonly rows: number;
   readonly stats: PackStats;
@@ -106,16 +106,17 @@ export class PackedDataset implements BatchSource {
     return Array.from({ length: Math.floor(this.rows / this.batchSize) }, () => copy.next());
   }
 
-  state(): BatchSourceState {
+  state(): PackedDatasetState {
     return { kind: 'packed', seed: this.seed, rows: this.rows, epoch: this.epoch, index: this.index };
   }
 
   restore(state: BatchSourceState): void {
-    if (state.kind !== 'packed' || state.seed !== this.seed || state.rows !== this.rows) {
+    if (state.kind !== 'packed' || state.seed !== this.seed || state.rows !== this.rows
+      || !Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.index) || state.index < 0 || state.index > this.rows) {
       throw new CheckpointError(`saved data cursor (${JSON.stringify(state)}) does not fit this corpus (seed ${this.seed}, ${this.rows} rows)`);
     }
-    this.startEpoch(state.epoch as number);
-    this.index = state.index as number;
+    this.startEpoch(state.epoch);
+    this.index = state.index;
   }
 
   /** Every row's tokens, separators included, in packed (not served) order: the corpus as the model sees it. */

@@ -9,7 +9,7 @@
 import { ConfigError, InputError } from '../util/errors.js';
 import {
   type FeatureOptions, type ResolvedFeatureOptions, forEachFeature, mix32, resolveFeatureOptions,
-} from '../text/features.js';
+} from '../text/index.js';
 
 /** Turns texts into L2-normalised vectors of length {@link Embedder.dim}. */
 export interface Embedder {

@@ -49,8 +49,8 @@ export function formatComposition(report: CompositionReport, targets?: Partial<R
   const section = (title: string, entries: CompositionEntry[], withTarget: boolean) => {
     lines.push('', `${title.padEnd(44)} ${'documents'.padStart(10)} ${'tokens'.padStart(12)} ${'share'.padStart(7)}${withTarget ? '  target' : ''}`);
     for (const entry of entries) {
-      const target = withTarget && targets?.[entry.name as MixGroup] !== undefined
-        ? `  ${(100 * targets[entry.name as MixGroup]!).toFixed(1).padStart(5)}%` : '';
+      const share = withTarget ? targets?.[entry.name as MixGroup] : undefined;
+      const target = share === undefined ? '' : `  ${(100 * share).toFixed(1).padStart(5)}%`;
       lines.push(`${entry.name.padEnd(44)} ${String(entry.documents).padStart(10)} ${String(entry.tokens).padStart(12)} ${(100 * entry.share).toFixed(1).padStart(6)}%${target}`);
     }
   };

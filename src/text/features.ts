@@ -4,10 +4,16 @@
  * fastText-style feature ids (word unigrams, word bigrams, character n-grams of each word with `<` `>`
  * boundary markers) hashed with 32-bit FNV-1a. No allocation per n-gram: hashes are computed from char
  * codes. Browser-safe (no Node imports).
+ *
+ * Apart from `normalize.ts` and `hash.ts` on purpose: these tokens and hashes are the classifier's
+ * trained features and the embedder's dimensions (lower case without NFKC; any non-ASCII character is
+ * a word character), so moving them onto the dedup normalisation would change every trained classifier
+ * and the retrieval results measured with them.
  * @module
  */
 
 import { ConfigError } from '../util/errors.js';
+import { mix32 } from './hash.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -19,16 +25,6 @@ function fnv1a(text: string, seed: number = FNV_OFFSET): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, FNV_PRIME);
   }
-  return h >>> 0;
-}
-
-/** Final avalanche (murmur3 fmix32) so that low bits of combined hashes are well mixed. */
-export function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
   return h >>> 0;
 }
 

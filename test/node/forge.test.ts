@@ -5,7 +5,7 @@ import type { CorpusDocument } from '../../src/data/document.js';
 import { corpusJsonl } from '../../src/data/export.js';
 import { buildForge, packStage, type ForgeCorpus } from '../../src/forge/builder.js';
 import { readAll, readCodeDocuments, readSharedData } from '../../src/data/sources/index.js';
-import { walkFiles } from '../../src/data/sources/node-lines.js';
+import { fileSource, pythonStdlibDir, walkFiles } from '../../src/data/sources/node-lines.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import type { Tokenizer } from '../../src/tokenizer/types.js';
 
@@ -14,9 +14,10 @@ let documents: CorpusDocument[];
 let tokenizer: Tokenizer;
 
 beforeAll(async () => {
-  const shared = await readAll(readSharedData(DATA));
-  const python = (await import('node:fs')).readdirSync('/usr/lib').filter((name) => /^python3\.\d+$/.test(name)).sort().at(-1);
-  const code = await readAll(readCodeDocuments(walkFiles(`/usr/lib/${python}`, { extensions: ['.py'], limit: 300, skipDirectories: ['test', 'tests'] }), { onError: 'skip', maxChars: 64 * 1024 }));
+  const shared = await readAll(readSharedData(DATA, { openPath: fileSource }));
+  const python = pythonStdlibDir();
+  if (python === undefined) throw new Error('the Forge test reads code from Debian\'s Python standard library (/usr/lib/python3.X)');
+  const code = await readAll(readCodeDocuments(walkFiles(python, { extensions: ['.py'], limit: 300, skipDirectories: ['test', 'tests'] }), { openPath: fileSource, onError: 'skip', maxChars: 64 * 1024 }));
   documents = [...shared.items, ...code.items];
   tokenizer = await trainBpeTokenizer(documents.filter((_, i) => i % 8 === 0).map((document) => document.text), { vocabSize: 1024 });
 }, 120_000);

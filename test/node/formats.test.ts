@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import '../../src/data/sources/node-lines.js';
+import { fileSource } from '../../src/data/sources/node-lines.js';
 import {
   codeDocument, instructionPair, NO_CALL_ANSWER, toolDocFromApiRecord, toolDocFromFunction, trajectoryDocument, trajectoryText,
 } from '../../src/data/formats.js';
@@ -181,7 +181,7 @@ describe('synthetic generator', () => {
     // Distinct definitions (some names come with several schemas).
     const byJson = new Map<string, FunctionDefinition>();
     for (const category of ['simple_python', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance']) {
-      const { items } = await readAll(readBfclQuestions(join(DATA, 'bfcl', `BFCL_v4_${category}.json`)));
+      const { items } = await readAll(readBfclQuestions(join(DATA, 'bfcl', `BFCL_v4_${category}.json`), { openPath: fileSource }));
       for (const question of items) for (const fn of question.functions) byJson.set(JSON.stringify(fn), fn);
     }
     bfclFunctions = [...byJson.values()];

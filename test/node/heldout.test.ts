@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { words } from '../../src/forge/dedup.js';
+import { words } from '../../src/text/index.js';
 import type { CorpusDocument } from '../../src/data/document.js';
-import { FunctionNameMatcher, checkLeakage, listFunctions, splitByFunction } from '../../src/forge/heldout.js';
+import { FunctionNameMatcher, checkLeakage, formatLeakage, listFunctions, splitByFunction } from '../../src/forge/heldout.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 // Real data, read at run time from ../shared/data (never copied into the repository).
@@ -78,7 +78,7 @@ describe('held-out split by function on BFCL', () => {
     console.info(`BFCL split (seed ${SEED}, 10% of ${listFunctions(corpus).length} functions) in ${splitMs.toFixed(0)} ms: `
       + `${split.evalFunctions.length} eval functions, train ${split.train.length}, eval ${split.eval.length}, dropped `
       + `${split.dropped.length} (name ${byReason.name}, n-gram ${byReason.ngram}), ${split.rounds} n-gram rounds`);
-    console.info(split.leakage.report());
+    console.info(formatLeakage(split.leakage));
     expect(split.leakage.ok).toBe(true);
     expect(split.train.length + split.eval.length + split.dropped.length).toBe(corpus.length);
     expect(split.evalFunctions.length).toBe(Math.round(0.1 * listFunctions(corpus).length));
@@ -142,7 +142,7 @@ describe('held-out split by function on BFCL', () => {
     train[10] = { ...train[10], text: `${train[10].text}\nassistant: {"name": "${quoted}", "arguments": {}}` };
     train[500] = { ...train[500], text: `${train[500].text}\nresult = ${camelCase}(x)` };
     const report = checkLeakage(train, split.eval, split.evalFunctions);
-    console.info(`planted names ${JSON.stringify(quoted)} and ${JSON.stringify(camelCase)}:\n${report.report()}`);
+    console.info(`planted names ${JSON.stringify(quoted)} and ${JSON.stringify(camelCase)}:\n${formatLeakage(report)}`);
     expect(report.ok).toBe(false);
     expect(report.nameHits.map((h) => [h.source, h.function, h.form])).toEqual([
       [train[10].source, quoted, 'identifier'],
@@ -150,7 +150,11 @@ describe('held-out split by function on BFCL', () => {
     ]);
     expect(report.nameHits[1].match).toBe(camelCase);
     expect(report.ngramHits).toEqual([]);
-    expect(report.report()).toContain(train[500].source);
+    expect(formatLeakage(report)).toContain(train[500].source);
+    // Plain data: it survives a worker's structured clone and a store's JSON, and reads the same after.
+    const copy = JSON.parse(JSON.stringify(structuredClone(report))) as typeof report;
+    expect(copy).toEqual(report);
+    expect(formatLeakage(copy)).toBe(formatLeakage(report));
   });
 
   it('fails when 20 words of an evaluation function description are pasted without the name, naming it', () => {
@@ -163,7 +167,7 @@ describe('held-out split by function on BFCL', () => {
     train[300] = { ...train[300], text: `${train[300].text}\nNote: ${chunk}.` };
     expect(new FunctionNameMatcher(split.evalFunctions).find(train[300].text)).toEqual([]);
     const report = checkLeakage(train, split.eval, split.evalFunctions);
-    console.info(`planted 20 words of ${JSON.stringify(target)}'s documentation: "${chunk}"\n${report.report()}`);
+    console.info(`planted 20 words of ${JSON.stringify(target)}'s documentation: "${chunk}"\n${formatLeakage(report)}`);
     expect(report.ok).toBe(false);
     expect(report.nameHits).toEqual([]);
     expect(report.ngramHits.map((h) => h.source)).toEqual([train[300].source]);

@@ -89,6 +89,9 @@ describe('packing with a resumable cursor', () => {
     expect(Array.from({ length: 33 }, () => resumed.next())).toEqual(expected.slice(7));
     const other = PackedDataset.build(documents, { ...options, seed: 6 }, 3);
     expect(() => other.restore(saved)).toThrow(/does not fit this corpus/);
+    for (const bad of [{ ...saved, epoch: 1.5 }, { ...saved, index: -1 }, { ...saved, index: resumed.rows + 1 }, { kind: 'random-window', rng: [1, 2, 3, 4] }]) {
+      expect(() => resumed.restore(bad)).toThrow(/does not fit this corpus/);
+    }
   });
 
   it('whole mode never splits a document, masks padding and separators, and counts truncations', () => {

@@ -16,7 +16,7 @@ import { NonFiniteError } from '../../src/util/errors.js';
 const microConfig: ModelConfig = resolveConfig('nano', { vocabSize: 61, dModel: 32, nHeads: 2, ffnHidden: 48, contextLength: 24 });
 
 function fixedSource(batch: Batch): BatchSource {
-  return { next: () => batch, state: () => ({ kind: 'fixed' }), restore: () => {} };
+  return { next: () => batch };
 }
 
 function randomBatch(batchSize: number, seqLen: number, vocab: number, seed: number): Batch {
@@ -54,7 +54,7 @@ describe('training step', () => {
       return { batchSize: 2, seqLen: 8, inputs: slice(full.inputs), targets: slice(full.targets), mask: slice(full.mask) };
     };
     let part = 0;
-    const halves: BatchSource = { next: () => half(part++ % 2), state: () => ({ kind: 'halves' }), restore: () => {} };
+    const halves: BatchSource = { next: () => half(part++ % 2) };
     const weightsAfter = async (accumulation: number, source: BatchSource) => {
       const model = LlamaModel.create(microConfig, { seed: 5 });
       const trainer = new Trainer(model, { steps: 3, accumulation, lr: 1e-2, warmupSteps: 0 });

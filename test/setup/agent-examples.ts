@@ -5,9 +5,14 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pythonStdlibDir } from '../../src/data/sources/node-lines.js';
 
 const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-const PYTHON = '/usr/lib/python3.11';
+const PYTHON = ((): string => {
+  const dir = pythonStdlibDir();
+  if (dir === undefined) throw new Error("these examples read Debian's Python standard library (/usr/lib/python3.X), which is missing");
+  return dir;
+})();
 
 /** A document with the API / function names it is about (empty for general text). */
 export interface Doc {

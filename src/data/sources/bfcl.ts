@@ -3,12 +3,8 @@ import {
   checkFunctionDefinition, isObject, type FunctionDefinition, type JsonObject, type JsonValue, type ToolCall,
 } from '../../tools/index.js';
 import { instructionPair, NO_CALL_ANSWER, toolDocFromFunction } from '../formats.js';
-import { errorMessage } from '../../util/errors.js';
 import type { SourceInput } from './lines.js';
-import {
-  jsonValue, lineBatches, SKIP, readAll, recordStream,
-  type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
-} from './stream.js';
+import { jsonLineReader, readAll, reader, type ReadOptions } from './stream.js';
 
 /**
  * Readers of the Berkeley Function Calling Leaderboard files (`bfcl/BFCL_v4_<category>.json` and
@@ -47,8 +43,7 @@ export interface BfclAnswer {
   source: string;
 }
 
-function questionProblem(value: unknown): string | BfclQuestion {
-  if (!isObject(value)) return 'expected a JSON object';
+function parseQuestion(value: Record<string, unknown>, source: string): BfclQuestion | string {
   if (typeof value.id !== 'string') return 'missing string field "id"';
   const question = value.question;
   if (!Array.isArray(question) || !question.every((turn) => Array.isArray(turn))) return '"question" must be a list of turns (lists of messages)';
@@ -66,25 +61,7 @@ function questionProblem(value: unknown): string | BfclQuestion {
     if (!check.ok) return `function[${index}]: ${check.problem}`;
     functions.push(check.definition);
   }
-  return { id: value.id, turns: question as BfclMessage[][], functions, source: '' };
-}
-
-async function* questionRecords(
-  context: ReadContext, input: SourceInput, name?: string,
-): AsyncGenerator<{ file: string; line: number; question: BfclQuestion }> {
-  for await (const { file, lines } of lineBatches(context, input, name)) {
-    for (const sourceLine of lines) {
-      const value = jsonValue(context, file, sourceLine);
-      if (value === SKIP) continue;
-      const line = sourceLine.line;
-      const parsed = questionProblem(value);
-      if (typeof parsed === 'string') {
-        context.reject(file, line, parsed);
-        continue;
-      }
-      yield { file, line, question: { ...parsed, source: `${file}:${line}` } };
-    }
-  }
+  return { id: value.id, turns: question as BfclMessage[][], functions, source };
 }
 
 /**
@@ -92,20 +69,11 @@ async function* questionRecords(
  * definitions checked with {@link checkFunctionDefinition}). Malformed lines are thrown or skipped per
  * `onError`, with file and line.
  */
-export function readBfclQuestions(input: SourceInput, options: ReadOptions = {}): RecordStream<BfclQuestion> {
-  return recordStream(async function* (context) {
-    for await (const { file, question } of questionRecords(context, input)) {
-      context.accept(file);
-      yield { item: question, file };
-    }
-  }, options);
-}
+export const readBfclQuestions = reader(jsonLineReader(parseQuestion, (question) => [question]), {});
 
-function answerProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'expected a JSON object';
-  if (typeof value.id !== 'string') return 'missing string field "id"';
-  if (!Array.isArray(value.ground_truth)) return '"ground_truth" must be a list of calls';
-  for (const [index, call] of value.ground_truth.entries()) {
+function groundTruthProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return '"ground_truth" must be a list of calls';
+  for (const [index, call] of value.entries()) {
     if (!isObject(call) || Object.keys(call).length !== 1) return `ground_truth[${index}] must be an object with one function name`;
     const [[name, parameters]] = Object.entries(call);
     if (!isObject(parameters)) return `ground_truth[${index}].${name} must be an object of parameters`;
@@ -116,29 +84,18 @@ function answerProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** @internal The accepted answers of a file under `context` (each counted as read). */
-export async function* bfclAnswerRecords(context: ReadContext, input: SourceInput, name?: string): AsyncGenerator<{ item: BfclAnswer; file: string }> {
-  for await (const { file, lines } of lineBatches(context, input, name)) {
-    for (const sourceLine of lines) {
-      const value = jsonValue(context, file, sourceLine);
-      if (value === SKIP) continue;
-      const line = sourceLine.line;
-      const problem = answerProblem(value);
-      if (problem !== undefined) {
-        context.reject(file, line, problem);
-        continue;
-      }
-      const record = value as { id: string; ground_truth: BfclGroundTruth[] };
-      context.accept(file);
-      yield { item: { id: record.id, groundTruth: record.ground_truth, source: `${file}:${line}` }, file };
-    }
-  }
+function parseAnswer(value: Record<string, unknown>, source: string): BfclAnswer | string {
+  if (typeof value.id !== 'string') return 'missing string field "id"';
+  const problem = groundTruthProblem(value.ground_truth);
+  // Checked just above; parsed JSON holds JSON values only.
+  return problem ?? { id: value.id, groundTruth: value.ground_truth as BfclGroundTruth[], source };
 }
 
+/** The body of {@link readBfclAnswers} (also read by `readSharedData`). */
+export const bfclAnswerRecords = jsonLineReader(parseAnswer, (answer) => [answer]);
+
 /** Reads a BFCL possible-answer file, streaming: one {@link BfclAnswer} per line. */
-export function readBfclAnswers(input: SourceInput, options: ReadOptions = {}): RecordStream<BfclAnswer> {
-  return recordStream((context) => bfclAnswerRecords(context, input), options);
-}
+export const readBfclAnswers = reader(bfclAnswerRecords, {});
 
 /** Reads a possible-answer file into a map from question id to answer (the files are small). */
 export async function loadBfclAnswers(input: SourceInput, options: ReadOptions = {}): Promise<Map<string, BfclAnswer>> {
@@ -207,6 +164,34 @@ export function isIrrelevanceId(id: string): boolean {
 }
 
 /**
+ * The documents of one question: its instruction pair (when it has an answer or is an irrelevance
+ * question) and the tool docs of its functions.
+ * @throws TokenizerError when a text holds a special-token string, which the chat template refuses.
+ */
+function questionDocuments(question: BfclQuestion, options: BfclDocumentOptions): CorpusDocument[] {
+  const documents: CorpusDocument[] = [];
+  const answer = options.answers?.get(question.id);
+  if ((options.instructions ?? true) && (answer !== undefined || isIrrelevanceId(question.id))) {
+    const messages = question.turns.flat();
+    const system = messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n');
+    const user = messages.filter((message) => message.role === 'user').map((message) => message.content).join('\n\n');
+    documents.push(instructionPair({
+      tools: question.functions,
+      system: system === '' ? undefined : system,
+      user,
+      calls: answer === undefined ? [] : bfclCalls(answer.groundTruth),
+      answer: options.noCallAnswer,
+      source: question.source,
+    }));
+  }
+  if (options.toolDocs ?? true) for (const fn of question.functions) documents.push(toolDocFromFunction(fn, question.source));
+  return documents;
+}
+
+/** The body of {@link readBfclDocuments} (also read by `readSharedData`). */
+export const bfclDocumentRecords = jsonLineReader(parseQuestion, questionDocuments);
+
+/**
  * Corpus documents from a BFCL question file, streaming: per question, an `instruction` pair
  * ({@link instructionPair}: its functions in the system turn, the user message, the ground-truth call(s)
  * from `answers` via {@link bfclCalls}; for irrelevance questions the no-call reply) and one `tool_doc`
@@ -217,40 +202,4 @@ export function isIrrelevanceId(id: string): boolean {
  * Note that BFCL is an evaluation set: keep these documents out of training where BFCL scores are reported
  * (every document's `functions` lets the Forge builder hold them out).
  */
-export function readBfclDocuments(input: SourceInput, options: BfclDocumentOptions = {}): DocumentStream {
-  return recordStream((context) => bfclDocumentRecords(context, input, options), options);
-}
-
-/** @internal The documents of a question file under `context`. */
-export async function* bfclDocumentRecords(
-  context: ReadContext, input: SourceInput, options: BfclDocumentOptions, name?: string,
-): AsyncGenerator<{ item: CorpusDocument; file: string }> {
-  const instructions = options.instructions ?? true;
-  const toolDocs = options.toolDocs ?? true;
-  for await (const { file, line, question } of questionRecords(context, input, name)) {
-    const documents: CorpusDocument[] = [];
-    try {
-      const answer = options.answers?.get(question.id);
-      if (instructions && (answer !== undefined || isIrrelevanceId(question.id))) {
-        const messages = question.turns.flat();
-        const system = messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n');
-        const user = messages.filter((message) => message.role === 'user').map((message) => message.content).join('\n\n');
-        documents.push(instructionPair({
-          tools: question.functions,
-          system: system === '' ? undefined : system,
-          user,
-          calls: answer === undefined ? [] : bfclCalls(answer.groundTruth),
-          answer: options.noCallAnswer,
-          source: question.source,
-        }));
-      }
-      if (toolDocs) for (const fn of question.functions) documents.push(toolDocFromFunction(fn, question.source));
-    } catch (error) {
-      // E.g. a text holding a special-token string, which the chat template refuses.
-      context.reject(file, line, errorMessage(error));
-      continue;
-    }
-    context.accept(file);
-    for (const document of documents) yield { item: document, file };
-  }
-}
+export const readBfclDocuments = reader(bfclDocumentRecords, {});

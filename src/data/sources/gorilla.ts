@@ -3,13 +3,7 @@ import { isObject, parsePythonCall, type JsonValue, type ToolCall } from '../../
 import {
   codeDocument, instructionPair, isEmptyField, toolDocFromApiRecord, trajectoryDocument, type ApiRecord, type TrajectoryStep,
 } from '../formats.js';
-import { jsonObject } from './jsonl.js';
-import { errorMessage } from '../../util/errors.js';
-import type { SourceInput } from './lines.js';
-import {
-  jsonValue, lineBatches, SKIP, recordStream,
-  type DocumentStream, type ReadContext, type ReadOptions, type RecordStream,
-} from './stream.js';
+import { jsonLineReader, reader, type ReadOptions } from './stream.js';
 
 /**
  * Readers of the Gorilla files: API documentation records (`gorilla/api/*_api.jsonl`) and APIBench
@@ -26,43 +20,24 @@ export interface ApiRecordEntry {
   source: string;
 }
 
-function apiRecordProblem(value: unknown): string | ApiRecord {
+function parseApiRecord(value: unknown): ApiRecord | string {
   if (!isObject(value)) return 'expected a JSON object';
   if (typeof value.api_name !== 'string' || value.api_name.trim() === '') return 'missing string field "api_name"';
   if (typeof value.api_call !== 'string' || value.api_call.trim() === '') return 'missing string field "api_call"';
   for (const field of ['domain', 'framework', 'description'] as const) {
     if (value[field] !== undefined && value[field] !== null && typeof value[field] !== 'string') return `field "${field}" must be a string`;
   }
+  // Checked field by field above: the required fields are strings, the rest are JSON values.
   return value as unknown as ApiRecord;
 }
 
-async function* apiRecords(
-  context: ReadContext, input: SourceInput, name?: string,
-): AsyncGenerator<{ file: string; line: number; record: ApiRecord }> {
-  for await (const { file, lines } of lineBatches(context, input, name)) {
-    for (const sourceLine of lines) {
-      const value = jsonValue(context, file, sourceLine);
-      if (value === SKIP) continue;
-      const line = sourceLine.line;
-      const parsed = apiRecordProblem(value);
-      if (typeof parsed === 'string') {
-        context.reject(file, line, parsed);
-        continue;
-      }
-      yield { file, line, record: parsed };
-    }
-  }
+function parseApiEntry(value: Record<string, unknown>, source: string): ApiRecordEntry | string {
+  const record = parseApiRecord(value);
+  return typeof record === 'string' ? record : { record, source };
 }
 
 /** Reads a Gorilla API file (`gorilla/api/*.jsonl`), streaming: one {@link ApiRecordEntry} per line. */
-export function readGorillaApiRecords(input: SourceInput, options: ReadOptions = {}): RecordStream<ApiRecordEntry> {
-  return recordStream(async function* (context) {
-    for await (const { file, line, record } of apiRecords(context, input)) {
-      context.accept(file);
-      yield { item: { record, source: `${file}:${line}` }, file };
-    }
-  }, options);
-}
+export const readGorillaApiRecords = reader(jsonLineReader(parseApiEntry, (entry) => [entry]), {});
 
 /**
  * The example code of an API record as one piece of code, or `undefined` when there is none (`""`,
@@ -90,29 +65,23 @@ export interface GorillaApiDocumentOptions extends ReadOptions {
   code?: boolean;
 }
 
+/** The documents of one API record: its tool doc and, when it has example code, a code document. */
+function apiDocuments({ record, source }: ApiRecordEntry, options: GorillaApiDocumentOptions): CorpusDocument[] {
+  const documents: CorpusDocument[] = [toolDocFromApiRecord(record, source)];
+  const code = (options.code ?? true) ? exampleCodeText(record.example_code) : undefined;
+  if (code !== undefined) documents.push(codeDocument({ code, source, functions: [record.api_name] }));
+  return documents;
+}
+
+/** The body of {@link readGorillaApiDocuments} (also read by `readSharedData`). */
+export const gorillaApiDocumentRecords = jsonLineReader(parseApiEntry, apiDocuments);
+
 /**
  * Corpus documents from a Gorilla API file, streaming: per record a `tool_doc`
  * ({@link toolDocFromApiRecord}) and, when the record has example code, a `code` document
  * ({@link exampleCodeText}); both about the record's `api_name`. `source` is `file:line`.
  */
-export function readGorillaApiDocuments(input: SourceInput, options: GorillaApiDocumentOptions = {}): DocumentStream {
-  return recordStream((context) => gorillaApiDocumentRecords(context, input, options), options);
-}
-
-/** @internal The documents of a Gorilla API file under `context`. */
-export async function* gorillaApiDocumentRecords(
-  context: ReadContext, input: SourceInput, options: GorillaApiDocumentOptions, name?: string,
-): AsyncGenerator<{ item: CorpusDocument; file: string }> {
-  const withCode = options.code ?? true;
-  for await (const { file, line, record } of apiRecords(context, input, name)) {
-    const source = `${file}:${line}`;
-    const documents: CorpusDocument[] = [toolDocFromApiRecord(record, source)];
-    const code = withCode ? exampleCodeText(record.example_code) : undefined;
-    if (code !== undefined) documents.push(codeDocument({ code, source, functions: [record.api_name] }));
-    context.accept(file);
-    for (const document of documents) yield { item: document, file };
-  }
-}
+export const readGorillaApiDocuments = reader(gorillaApiDocumentRecords, {});
 
 /** One APIBench record: a user's need, the API call that answers it, and the API's documentation. */
 export interface ApibenchRecord {
@@ -162,57 +131,29 @@ export function parseApibenchText(text: string): { instruction?: string; explana
   return { instruction: clean(instruction), explanation: clean(explanation), code: clean(code) };
 }
 
-async function* apibenchRecords(
-  context: ReadContext, input: SourceInput, name?: string,
-): AsyncGenerator<{ file: string; line: number; record: ApibenchRecord }> {
-  for await (const { file, lines } of lineBatches(context, input, name)) {
-    for (const sourceLine of lines) {
-      const value = jsonObject(context, file, sourceLine);
-      if (value === SKIP) continue;
-      const line = sourceLine.line;
-      if (typeof value.code !== 'string') {
-        context.reject(file, line, 'missing string field "code"');
-        continue;
-      }
-      if (typeof value.api_call !== 'string' || value.api_call.trim() === '') {
-        context.reject(file, line, 'missing string field "api_call"');
-        continue;
-      }
-      const api = apiRecordProblem(value.api_data);
-      if (typeof api === 'string') {
-        context.reject(file, line, `api_data: ${api}`);
-        continue;
-      }
-      const parsed = parseApibenchText(value.code);
-      if (parsed.instruction === undefined) {
-        context.reject(file, line, 'no instruction found in field "code"');
-        continue;
-      }
-      const record: ApibenchRecord = {
-        instruction: parsed.instruction,
-        apiCall: value.api_call,
-        provider: typeof value.provider === 'string' ? value.provider : '',
-        api,
-        source: `${file}:${line}`,
-      };
-      if (parsed.explanation !== undefined) record.explanation = parsed.explanation;
-      if (parsed.code !== undefined) record.code = parsed.code;
-      const call = parsePythonCall(value.api_call);
-      if (call !== undefined) record.call = call;
-      yield { file, line, record };
-    }
-  }
+function parseApibenchRecord(value: Record<string, unknown>, source: string): ApibenchRecord | string {
+  if (typeof value.code !== 'string') return 'missing string field "code"';
+  if (typeof value.api_call !== 'string' || value.api_call.trim() === '') return 'missing string field "api_call"';
+  const api = parseApiRecord(value.api_data);
+  if (typeof api === 'string') return `api_data: ${api}`;
+  const parsed = parseApibenchText(value.code);
+  if (parsed.instruction === undefined) return 'no instruction found in field "code"';
+  const record: ApibenchRecord = {
+    instruction: parsed.instruction,
+    apiCall: value.api_call,
+    provider: typeof value.provider === 'string' ? value.provider : '',
+    api,
+    source,
+  };
+  if (parsed.explanation !== undefined) record.explanation = parsed.explanation;
+  if (parsed.code !== undefined) record.code = parsed.code;
+  const call = parsePythonCall(value.api_call);
+  if (call !== undefined) record.call = call;
+  return record;
 }
 
 /** Reads an APIBench file (`gorilla/apibench/*.json`), streaming: one {@link ApibenchRecord} per line. */
-export function readApibenchRecords(input: SourceInput, options: ReadOptions = {}): RecordStream<ApibenchRecord> {
-  return recordStream(async function* (context) {
-    for await (const { file, record } of apibenchRecords(context, input)) {
-      context.accept(file);
-      yield { item: record, file };
-    }
-  }, options);
-}
+export const readApibenchRecords = reader(jsonLineReader(parseApibenchRecord, (record) => [record]), {});
 
 /** Options of {@link readApibenchDocuments}. */
 export interface ApibenchDocumentOptions extends ReadOptions {
@@ -238,42 +179,35 @@ export function apibenchSteps(record: ApibenchRecord): TrajectoryStep[] {
 }
 
 /**
+ * The documents of one APIBench record: its trajectory and its instruction pair, as the options ask.
+ * @throws TokenizerError when a text holds a special-token string, which the chat template refuses.
+ */
+function apibenchDocuments(record: ApibenchRecord, options: ApibenchDocumentOptions): CorpusDocument[] {
+  const functions = [record.api.api_name];
+  const documents: CorpusDocument[] = [];
+  if (options.trajectories ?? true) documents.push(trajectoryDocument(apibenchSteps(record), { source: record.source, functions }));
+  if (options.instructions ?? true) {
+    documents.push(instructionPair({
+      tools: [],
+      user: record.instruction,
+      calls: record.call === undefined ? [] : [record.call],
+      answer: `\`\`\`python\n${record.apiCall}\n\`\`\``,
+      source: record.source,
+      functions,
+    }));
+  }
+  return documents;
+}
+
+/** The body of {@link readApibenchDocuments} (also read by `readSharedData`). */
+export const apibenchDocumentRecords = jsonLineReader(parseApibenchRecord, apibenchDocuments);
+
+/**
  * Corpus documents from an APIBench file, streaming: per record a `trajectory` ({@link apibenchSteps})
  * and an `instruction` pair (the need, then the call; no tool listing, as in Gorilla's zero-shot
  * setting), both about the API's `api_name`. `source` is `file:line`.
  *
  * APIBench eval is an evaluation set: keep it out of training where it is scored.
  */
-export function readApibenchDocuments(input: SourceInput, options: ApibenchDocumentOptions = {}): DocumentStream {
-  return recordStream((context) => apibenchDocumentRecords(context, input, options), options);
-}
+export const readApibenchDocuments = reader(apibenchDocumentRecords, {});
 
-/** @internal The documents of an APIBench file under `context`. */
-export async function* apibenchDocumentRecords(
-  context: ReadContext, input: SourceInput, options: ApibenchDocumentOptions, name?: string,
-): AsyncGenerator<{ item: CorpusDocument; file: string }> {
-  const trajectories = options.trajectories ?? true;
-  const instructions = options.instructions ?? true;
-  for await (const { file, line, record } of apibenchRecords(context, input, name)) {
-    const functions = [record.api.api_name];
-    const documents: CorpusDocument[] = [];
-    try {
-      if (trajectories) documents.push(trajectoryDocument(apibenchSteps(record), { source: record.source, functions }));
-      if (instructions) {
-        documents.push(instructionPair({
-          tools: [],
-          user: record.instruction,
-          calls: record.call === undefined ? [] : [record.call],
-          answer: `\`\`\`python\n${record.apiCall}\n\`\`\``,
-          source: record.source,
-          functions,
-        }));
-      }
-    } catch (error) {
-      context.reject(file, line, errorMessage(error));
-      continue;
-    }
-    context.accept(file);
-    for (const document of documents) yield { item: document, file };
-  }
-}

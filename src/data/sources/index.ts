@@ -1,14 +1,14 @@
 /**
  * Readers of corpus sources (browser-safe): streaming lines from files, URLs and streams; user JSONL,
  * plain text and code; the shared reference data (BFCL, Gorilla, APIBench, text). Node-only file access
- * is in `node-lines.ts`.
+ * is in `node-lines.ts` (`fileSource`, passed as the readers' `openPath` option).
  * @module
  */
 export {
-  readLines, blobSource, urlSource, streamSource, toByteSource, sourceName, setPathOpener,
+  readLines, blobSource, urlSource, streamSource, toByteSource, sourceName,
   DEFAULT_MAX_LINE_BYTES, BINARY_SNIFF_BYTES,
 } from './lines.js';
-export type { SourceLine, ByteSource, SourceInput, LineOptions } from './lines.js';
+export type { SourceLine, ByteSource, SourceInput, LineOptions, PathOpener } from './lines.js';
 export { readAll, DEFAULT_MAX_ERRORS } from './stream.js';
 export type { ErrorPolicy, ReadIssue, FileCounts, ReadStats, ReadOptions, RecordStream, DocumentStream } from './stream.js';
 export { readJsonlDocuments, DOCUMENT_KINDS } from './jsonl.js';

@@ -1,9 +1,5 @@
 import type { CorpusDocument, DocumentKind } from '../document.js';
-import { isObject } from '../../tools/index.js';
-import type { SourceInput, SourceLine } from './lines.js';
-import {
-  jsonValue, lineBatches, SKIP, recordStream, type DocumentStream, type ReadContext, type ReadOptions,
-} from './stream.js';
+import { jsonLineReader, reader, type ReadOptions } from './stream.js';
 
 /** The document kinds, for checking a `kind` field. */
 export const DOCUMENT_KINDS: readonly DocumentKind[] = ['tool_doc', 'trajectory', 'code', 'text', 'instruction'];
@@ -23,6 +19,32 @@ export interface JsonlReadOptions extends ReadOptions {
   functionsField?: string | null;
 }
 
+function isDocumentKind(value: unknown): value is DocumentKind {
+  return DOCUMENT_KINDS.some((kind) => kind === value);
+}
+
+/** One line's document under `options`: the text field, then the kind and functions fields when present. */
+function parseDocument(value: Record<string, unknown>, source: string, options: JsonlReadOptions): CorpusDocument | string {
+  const field = options.field ?? 'text';
+  const kindField = options.kindField === undefined ? 'kind' : options.kindField;
+  const functionsField = options.functionsField === undefined ? 'functions' : options.functionsField;
+  const text = value[field];
+  if (typeof text !== 'string') return `missing string field "${field}"`;
+  const rawKind = kindField === null ? undefined : value[kindField];
+  if (rawKind !== undefined && !isDocumentKind(rawKind)) {
+    return `field "${kindField}" must be one of ${DOCUMENT_KINDS.join(', ')}, got ${JSON.stringify(rawKind)}`;
+  }
+  const document: CorpusDocument = { kind: rawKind ?? options.kind ?? 'text', source, text };
+  const functions = functionsField === null ? undefined : value[functionsField];
+  if (functions !== undefined) {
+    if (!Array.isArray(functions) || !functions.every((name): name is string => typeof name === 'string')) {
+      return `field "${functionsField}" must be an array of strings`;
+    }
+    document.functions = functions;
+  }
+  return document;
+}
+
 /**
  * Reads a user's JSON Lines file, streaming: one document per line from a string field (default
  * `text`), with an optional kind field (default `kind`) and functions field (default `functions`).
@@ -35,59 +57,4 @@ export interface JsonlReadOptions extends ReadOptions {
  * {"text": "The river remembers the long summer evenings."}
  * ```
  */
-export function readJsonlDocuments(input: SourceInput, options: JsonlReadOptions = {}): DocumentStream {
-  const field = options.field ?? 'text';
-  const kindField = options.kindField === undefined ? 'kind' : options.kindField;
-  const functionsField = options.functionsField === undefined ? 'functions' : options.functionsField;
-  const defaultKind = options.kind ?? 'text';
-  return recordStream(async function* (context) {
-    for await (const { file, lines } of lineBatches(context, input)) {
-      for (const sourceLine of lines) {
-        const value = jsonObject(context, file, sourceLine);
-        if (value === SKIP) continue;
-        const line = sourceLine.line;
-        const text = value[field];
-        if (typeof text !== 'string') {
-          context.reject(file, line, `missing string field "${field}"`);
-          continue;
-        }
-        let kind = defaultKind;
-        const rawKind = kindField === null ? undefined : value[kindField];
-        if (rawKind !== undefined) {
-          if (!DOCUMENT_KINDS.includes(rawKind as DocumentKind)) {
-            context.reject(file, line, `field "${kindField}" must be one of ${DOCUMENT_KINDS.join(', ')}, got ${JSON.stringify(rawKind)}`);
-            continue;
-          }
-          kind = rawKind as DocumentKind;
-        }
-        const document: CorpusDocument = { kind, source: `${file}:${line}`, text };
-        const functions = functionsField === null ? undefined : value[functionsField];
-        if (functions !== undefined) {
-          if (!Array.isArray(functions) || !functions.every((name) => typeof name === 'string')) {
-            context.reject(file, line, `field "${functionsField}" must be an array of strings`);
-            continue;
-          }
-          document.functions = functions as string[];
-        }
-        context.accept(file);
-        yield { item: document, file };
-      }
-    }
-  }, options);
-}
-
-/**
- * @internal The JSON object of a JSON Lines line, or {@link SKIP}: blank lines are ignored; bad lines, lines that
- * are not JSON and values that are not objects are rejected under the policy. The object still has to
- * be accepted or rejected. (A plain function rather than a generator over the lines: the readers stream
- * millions of lines, and one more async generator layer costs about a quarter of their speed.)
- */
-export function jsonObject(context: ReadContext, file: string, line: SourceLine): Record<string, unknown> | typeof SKIP {
-  const value = jsonValue(context, file, line);
-  if (value === SKIP) return SKIP;
-  if (!isObject(value)) {
-    context.reject(file, line.line, 'expected a JSON object');
-    return SKIP;
-  }
-  return value;
-}
+export const readJsonlDocuments = reader(jsonLineReader(parseDocument, (document) => [document]), {});

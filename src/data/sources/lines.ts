@@ -2,11 +2,12 @@ import { InputError, AbortedError, throwIfAborted, errorMessage } from '../../ut
 
 /**
  * Streaming line reader over any byte source: a browser `File` / `Blob`, a URL (fetched, body
- * streamed), a `ReadableStream`, or, with the Node entry loaded, a file path. Lines are split on the
+ * streamed), a `ReadableStream`, or a file path opened by the caller's {@link PathOpener} (in Node,
+ * `fileSource` of `hephaestus-web/node`). Lines are split on the
  * bytes and each line is decoded as strict UTF-8 on its own, so memory holds one chunk and one line at a
  * time (never the file) and a bad byte is reported on the line it is on.
  *
- * Browser-safe: no Node import (the file-path opener lives in `node-lines.ts`).
+ * Browser-safe: no Node import (the Node file opener, `fileSource`, lives in `node-lines.ts`).
  * @module
  */
 
@@ -33,9 +34,12 @@ export interface ByteSource {
 /**
  * What the readers accept: a {@link ByteSource}, a `Blob` / `File`, a `URL`, or a string. A string is a
  * URL when it starts with `http:`, `https:`, `blob:` or `data:`, and otherwise a file path, which needs
- * the Node entry (`hephaestus-web/node`, which registers the opener; see {@link setPathOpener}).
+ * a {@link PathOpener} (option `openPath`; in Node, `fileSource` of `hephaestus-web/node`).
  */
 export type SourceInput = ByteSource | Blob | URL | string;
+
+/** Opens a file path as a {@link ByteSource}, under `name` when given (e.g. Node's `fileSource`). */
+export type PathOpener = (path: string, name?: string) => ByteSource;
 
 /** Options of {@link readLines}. */
 export interface LineOptions {
@@ -46,6 +50,8 @@ export interface LineOptions {
   signal?: AbortSignal;
   /** `fetch` used for URLs (default the global one). */
   fetch?: typeof fetch;
+  /** Opens file paths (none by default: a path is then an error; browsers have no file paths). */
+  openPath?: PathOpener;
 }
 
 /** Default of {@link LineOptions.maxLineBytes}. */
@@ -53,17 +59,6 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** Bytes at the start of a file searched for a NUL byte, which marks the whole file as binary. */
 export const BINARY_SNIFF_BYTES = 8192;
-
-type PathOpener = (path: string, name?: string) => ByteSource;
-let pathOpener: PathOpener | undefined;
-
-/**
- * Registers how file paths are opened. The Node module `node-lines.ts` registers `fileSource` when it
- * is imported (the Node entry imports it); browsers have no file paths.
- */
-export function setPathOpener(opener: PathOpener | undefined): void {
-  pathOpener = opener;
-}
 
 async function* iterateStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
@@ -135,18 +130,22 @@ function isByteSource(value: unknown): value is ByteSource {
 
 const URL_PATTERN = /^(https?|blob|data):/i;
 
-/** Turns any {@link SourceInput} into a {@link ByteSource}; `name` overrides its name. */
-export function toByteSource(input: SourceInput, name?: string, options: { fetch?: typeof fetch } = {}): ByteSource {
+/**
+ * Turns any {@link SourceInput} into a {@link ByteSource}; `name` overrides its name. A file path is
+ * opened with `options.openPath`.
+ * @throws InputError for a file path without `openPath`, or an input of no known kind.
+ */
+export function toByteSource(input: SourceInput, name?: string, options: Pick<LineOptions, 'fetch' | 'openPath'> = {}): ByteSource {
   if (isByteSource(input)) return name === undefined ? input : { name, open: (signal) => input.open(signal) };
   if (typeof Blob !== 'undefined' && input instanceof Blob) return blobSource(input, name);
   if (input instanceof URL || (typeof input === 'string' && URL_PATTERN.test(input))) {
     return urlSource(input, { name, fetch: options.fetch });
   }
   if (typeof input === 'string') {
-    if (pathOpener === undefined) {
-      throw new InputError(input, 'file paths can be read only in Node, through the Node entry (hephaestus-web/node); pass a File, Blob or URL');
+    if (options.openPath === undefined) {
+      throw new InputError(input, 'a file path needs the option openPath (in Node: fileSource from hephaestus-web/node); in a browser pass a File, Blob or URL');
     }
-    return pathOpener(input, name);
+    return options.openPath(input, name);
   }
   throw new InputError(String(input), 'not a readable source (expected a File, Blob, URL, path or ByteSource)');
 }
@@ -202,7 +201,7 @@ export async function* readLines(input: SourceInput, options: LineOptions = {}):
  * saves an await per line in tight loops. Same lines, same errors, same order.
  */
 export async function* readLineBatches(input: SourceInput, options: LineOptions = {}): AsyncGenerator<SourceLine[]> {
-  const source = toByteSource(input, options.name, { fetch: options.fetch });
+  const source = toByteSource(input, options.name, options);
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const signal = options.signal;

@@ -1,12 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setPathOpener, type ByteSource } from './lines.js';
+import type { ByteSource } from './lines.js';
 
 /**
- * Node-only sources: files by path, streamed with `fs.createReadStream` (1 MiB chunks), and a directory
- * walk. Importing this module registers {@link fileSource} as the path opener, so every reader also
- * accepts a plain file path (the Node entry `hephaestus-web/node` imports it).
+ * Node-only sources: files by path, streamed with `fs.createReadStream` (1 MiB chunks), a directory
+ * walk, and where Debian keeps the Python standard library (real code on every machine here). Pass {@link fileSource} as the readers' `openPath` option to let them take plain file paths:
+ * `readTextDocuments('notes.txt', { openPath: fileSource })`.
  * @module
  */
 
@@ -15,7 +15,8 @@ export const FILE_CHUNK_BYTES = 1 << 20;
 
 /**
  * A {@link ByteSource} over a file, streamed in chunks (never read whole). `name` (default the path as
- * given) is what errors and document `source`s call it, e.g. a path relative to a data root.
+ * given) is what errors and document `source`s call it, e.g. a path relative to a data root. It is a
+ * `PathOpener`: the readers' `openPath` option.
  */
 export function fileSource(path: string, name?: string): ByteSource {
   return {
@@ -23,8 +24,6 @@ export function fileSource(path: string, name?: string): ByteSource {
     open: (signal?: AbortSignal) => createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES, signal }) as AsyncIterable<Uint8Array>,
   };
 }
-
-setPathOpener(fileSource);
 
 /** Options of {@link walkFiles}. */
 export interface WalkOptions {
@@ -59,4 +58,22 @@ export async function* walkFiles(dir: string, options: WalkOptions = {}): AsyncG
     }
   }
   yield* walk(dir);
+}
+
+/**
+ * Debian's Python standard library: the newest `python3.X` directory under `root` (by minor version,
+ * so 3.11 before 3.9), or `undefined` where there is none.
+ */
+export function pythonStdlibDir(root = '/usr/lib'): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  const minors = names.flatMap((name) => {
+    const match = /^python3\.(\d+)$/.exec(name);
+    return match === null ? [] : [Number(match[1])];
+  });
+  return minors.length === 0 ? undefined : join(root, `python3.${Math.max(...minors)}`);
 }

@@ -94,7 +94,7 @@ export function readSharedData(root: SharedDataRoot, options: SharedDataOptions 
       let map = answers.get(path);
       if (map === undefined) {
         map = new Map();
-        for await (const { item } of bfclAnswerRecords(context, sharedDataInput(root, path), path)) map.set(item.id, item);
+        for await (const { item } of bfclAnswerRecords(context, sharedDataInput(root, path), options, path)) map.set(item.id, item);
         answers.set(path, map);
       }
       return map;

@@ -1,6 +1,6 @@
 import type { CorpusDocument, DocumentKind } from '../document.js';
 import type { SourceInput } from './lines.js';
-import { checkLine, lineBatches, recordStream, type DocumentStream, type ReadContext, type ReadOptions } from './stream.js';
+import { checkLine, lineBatches, reader, type ReadContext, type ReadOptions } from './stream.js';
 
 /** Options of {@link readTextDocuments}. */
 export interface TextReadOptions extends ReadOptions {
@@ -34,18 +34,7 @@ function cut(text: string, max: number): string[] {
   return pieces;
 }
 
-/**
- * Reads plain text, streaming, as documents split at blank lines (paragraphs). In the default `'chunk'`
- * mode consecutive paragraphs are packed, joined by one blank line, into documents of at most
- * `maxChars`; memory holds one document at a time whatever the file's size. Lines are kept verbatim
- * (without `\r`); runs of blank lines become one. `source` is `file:line` of the document's first line.
- * Every document is one accepted record (`stats.read`); undecodable lines are malformed records.
- */
-export function readTextDocuments(input: SourceInput, options: TextReadOptions = {}): DocumentStream {
-  return recordStream((context) => textDocumentRecords(context, input, options), options);
-}
-
-/** @internal The documents of a text file under `context`. */
+/** The body of {@link readTextDocuments} (also read by `readSharedData`). */
 export async function* textDocumentRecords(
   context: ReadContext, input: SourceInput, options: TextReadOptions, name?: string,
 ): AsyncGenerator<{ item: CorpusDocument; file: string }> {
@@ -118,11 +107,21 @@ export async function* textDocumentRecords(
         } else {
           addLine(line.text, line.line);
         }
-        while (out.length > 0) yield { item: out.shift() as CorpusDocument, file };
+        for (const item of out.splice(0)) yield { item, file };
       }
     }
     if (paragraph !== '') addParagraph(paragraph, paragraphLine);
     flushCurrent();
-    while (out.length > 0) yield { item: out.shift() as CorpusDocument, file };
+    for (const item of out.splice(0)) yield { item, file };
   }
 }
+
+/**
+ * Reads plain text, streaming, as documents split at blank lines (paragraphs). In the default `'chunk'`
+ * mode consecutive paragraphs are packed, joined by one blank line, into documents of at most
+ * `maxChars`; memory holds one document at a time whatever the file's size. Lines are kept verbatim
+ * (without `\r`); runs of blank lines become one. `source` is `file:line` of the document's first line.
+ * Every document is one accepted record (`stats.read`); undecodable lines are malformed records.
+ */
+export const readTextDocuments = reader(textDocumentRecords, {});
+
