@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { CorpusDocument } from '../data/document.js';
-import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../data/sources/index.js';
-import { walkFiles } from '../data/sources/node-lines.js';
-import { syntheticCorpus } from '../data/synthetic/index.js';
+import {
+  InputError, fileSource, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
+  type CorpusDocument, type DocumentStream,
+} from '../node.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
 export interface CorpusSourceOptions {
@@ -24,9 +24,14 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     const { items, stats } = await readAll(stream);
     documents.push(...items);
     log(`read ${what}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
+    return { documents: items.length, skipped: stats.skipped };
   };
-  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
-  else {
+  if (options.dataDir) {
+    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+    if (read.documents === 0) {
+      throw new InputError('--data-dir', `${options.dataDir} holds none of the shared data files (bfcl/, gorilla/, text/; ${read.skipped} records unreadable)`);
+    }
+  } else {
     const sample = syntheticCorpus({ seed: options.seed, documents: 2000 });
     documents.push(...sample);
     log(`read the embedded synthetic sample: ${sample.length} documents`);
@@ -35,7 +40,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
   if (codeDir) {
     await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
   }
-  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip' }));
+  for (const file of options.textFiles) await take(file, readTextDocuments(fileSource(file), { onError: 'skip' }));
   return documents;
 }
 
