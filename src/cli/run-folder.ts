@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import {
-  CheckpointError, InputError, PRESETS, loadTokenizer, openCheckpointFolder, parseCheckpoint, readCheckpointFolder,
+  CheckpointError, HF_FILES, InputError, PRESETS, loadTokenizer, openCheckpointFolder, parseCheckpoint, readCheckpointFolder,
   type AdamWState, type CheckpointFolder, type CheckpointInfo, type CheckpointStoreOptions, type ModelConfig, type PresetName,
   type Tokenizer, type TrainerState,
 } from '../node.js';
@@ -138,7 +138,7 @@ export function checkResumedModel(config: ModelConfig, source: string, given: { 
 /** Prints where a checkpoint is and how to use it (paths quoted for the shell). */
 export function describeCheckpoint(out: string, info: CheckpointInfo): void {
   const folder = join(out, info.id);
-  log(`checkpoint: step ${info.step} in ${folder} (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, trainer_state.json)`);
+  log(`checkpoint: step ${info.step} in ${folder} (${HF_FILES.join(', ')}; trainer_state.json and optimizer.safetensors to resume)`);
   log(`  Hugging Face: AutoModelForCausalLM.from_pretrained(${JSON.stringify(folder)})`);
   log(`  try: hephaestus-web generate --checkpoint ${shellQuote(out)} --prompt ${shellQuote('<|user|>What is the weather in Paris?<|end|>')}`);
 }

@@ -123,7 +123,7 @@ async function train(values: TrainValues, given: GivenOptions<typeof TRAIN_OPTIO
   try {
     await runTraining(trainer, sampler, {
       evalBatches, evalEvery: values.evalEvery, saveEvery: values.saveEvery, signal: stop.signal,
-      onProgress: showProgress,
+      onProgress: progressPrinter(),
       onEval: ({ step, loss }) => log(`step ${step}: validation loss ${loss.toFixed(4)}`),
       onSave: save,
     });
@@ -187,13 +187,18 @@ function interruptOnCtrlC(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
-function showProgress(progress: TrainProgress): void {
-  const width = 24;
-  const filled = Math.round((progress.step / progress.totalSteps) * width);
-  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const line = `[${bar}] step ${progress.step}/${progress.totalSteps}  loss ${progress.loss.toFixed(4)}  ` +
-    `${Math.round(progress.tokensPerSecond)} tok/s  ETA ${formatDuration(progress.etaSeconds)}` +
-    (progress.skippedSteps ? `  skipped ${progress.skippedSteps}` : '');
-  if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
-  else if (progress.step % 10 === 0 || progress.step === progress.totalSteps) process.stderr.write(`${line}\n`);
+/** Progress on a terminal: one bar, redrawn. Elsewhere (a log): the first step of this process, every 10th, the last. */
+function progressPrinter(): (progress: TrainProgress) => void {
+  let firstStep: number | undefined;
+  return (progress) => {
+    firstStep ??= progress.step;
+    const width = 24;
+    const filled = Math.round((progress.step / progress.totalSteps) * width);
+    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+    const line = `[${bar}] step ${progress.step}/${progress.totalSteps}  loss ${progress.loss.toFixed(4)}  ` +
+      `${Math.round(progress.tokensPerSecond)} tok/s  ETA ${formatDuration(progress.etaSeconds)}` +
+      (progress.skippedSteps ? `  skipped ${progress.skippedSteps}` : '');
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+    else if (progress.step % 10 === 0 || progress.step === progress.totalSteps || progress.step === firstStep) process.stderr.write(`${line}\n`);
+  };
 }

@@ -48,7 +48,7 @@ export interface CheckpointInfo {
 }
 
 /** Named moments of a save, in order; {@link CheckpointStoreOptions.onSavePoint} sees each. */
-export type SavePoint = 'file-written' | 'files-written' | 'manifest-staged' | 'manifest-switched' | 'pruned';
+export type SavePoint = 'started' | 'file-written' | 'files-written' | 'manifest-staged' | 'manifest-switched' | 'pruned';
 
 /** Options of a {@link CheckpointStore}. */
 export interface CheckpointStoreOptions {
@@ -107,8 +107,9 @@ export class CheckpointStore {
   async save(files: CheckpointFiles, meta: SaveMeta): Promise<CheckpointInfo> {
     if (!Number.isInteger(meta.step) || meta.step < 0) throw new CheckpointError(`save: step must be a non-negative integer, got ${meta.step}`);
     const manifest = await this.manifest();
-    await this.removeLeftovers(manifest);
     const id = freshId(manifest, meta.step);
+    await this.onSavePoint('started', id);
+    await this.removeLeftovers(manifest);
     const written: ManifestFile[] = [];
     try {
       for (const [name, bytes] of files) {

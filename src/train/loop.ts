@@ -68,6 +68,7 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
   };
   try {
     while (trainer.stepCount < totalSteps) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'training');
       const result = await trainer.step(source);
       last = { step: result.step, loss: result.loss, skipped: result.skipped };
@@ -99,4 +100,12 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
     throw error;
   }
   return evaluations;
+}
+
+/**
+ * Lets timers, signals and messages run between steps: on the CPU backend a step's reads resolve as
+ * microtasks, so without this a run never gives the event loop a turn (Ctrl-C, a worker's stop message).
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

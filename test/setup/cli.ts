@@ -62,8 +62,10 @@ async function buildOnce(): Promise<string> {
   try {
     await run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'node', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn']);
     await rename(staging, target).catch(async () => rm(staging, { recursive: true, force: true }));
+    // Builds of earlier sources go once they are a day old (a test run may still use a recent one).
     for (const name of await readdir(cacheDir)) {
-      if (name !== hash && !name.endsWith('.lock') && !name.endsWith('.tmp')) await rm(join(cacheDir, name), { recursive: true, force: true });
+      const age = Date.now() - (await stat(join(cacheDir, name)).then((info) => info.mtimeMs, () => Date.now()));
+      if (name !== hash && age > 86_400_000) await rm(join(cacheDir, name), { recursive: true, force: true });
     }
   } finally {
     await rm(lock, { recursive: true, force: true });
@@ -101,15 +103,26 @@ export interface CliProcess {
   child: ChildProcess;
   output: { stdout: string; stderr: string };
   done: Promise<CliResult>;
-  /** Resolves once stderr matches `pattern` (rejects if the process ends first). */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /**
+   * Resolves once stderr matches `pattern` (a predicate: returns true), rejecting if the process ends
+   * first or `timeoutMs` passes.
+   */
+  waitFor(pattern: RegExp | ((stderr: string) => boolean), timeoutMs?: number): Promise<RegExpMatchArray>;
 }
+
+/** Children still running; a test that fails or times out must not leave a training behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts the built CLI with `args`. */
 export async function spawnCli(args: string[], options: CliOptions = {}): Promise<CliProcess> {
   const child = spawn(process.execPath, [await cliEntry(), ...args], {
     cwd: options.cwd ?? root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output = { stdout: '', stderr: '' };
   const waiters: (() => void)[] = [];
   child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
@@ -125,12 +138,12 @@ export async function spawnCli(args: string[], options: CliOptions = {}): Promis
   });
   let ended = false;
   void done.then(() => (ended = true));
-  const waitFor = (pattern: RegExp, timeoutMs = 60_000) => new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern}; stderr:\n${output.stderr}`)), timeoutMs);
+  const waitFor = (pattern: RegExp | ((stderr: string) => boolean), timeoutMs = 240_000) => new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`timed out waiting for ${String(pattern)}; stderr:\n${output.stderr}`)), timeoutMs);
     const check = () => {
-      const match = output.stderr.match(pattern);
+      const match = typeof pattern === 'function' ? (pattern(output.stderr) ? output.stderr.match(/[^]*/) : null) : output.stderr.match(pattern);
       if (match) finish(undefined, match);
-      else if (ended || child.exitCode !== null || child.signalCode !== null) finish(new Error(`the CLI ended before ${pattern}; stderr:\n${output.stderr}`));
+      else if (ended || child.exitCode !== null || child.signalCode !== null) finish(new Error(`the CLI ended before ${String(pattern)}; stderr:\n${output.stderr}`));
     };
     const finish = (error?: Error, match?: RegExpMatchArray) => {
       clearTimeout(timer);
