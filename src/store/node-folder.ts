@@ -9,13 +9,13 @@ import { basename, dirname, join } from 'node:path';
 import { CheckpointError, errorMessage } from '../util/errors.js';
 import type { CheckpointFiles } from './checkpoint.js';
 import { CHECKPOINT_ID } from './manifest.js';
-import { acquireFolderLock, LOCK_FILE, type FolderLock } from './node-lock.js';
+import { acquireFolderLock, LOCK_FILE, processExists, type FolderLock } from './node-lock.js';
 import { CheckpointStore, type BlobBackend, type CheckpointInfo, type CheckpointStoreOptions } from './store.js';
 
 /** Name of the manifest in a checkpoint folder. */
 export const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_TEMP = /^\.manifest\.\d+\.tmp$/;
-const LOCK_LEFTOVER = /^\.lock\.(\d+\.tmp|stale-\d+)$/;
+const LOCK_LEFTOVER = /^\.lock\.(?:stale-)?(\d+)(?:\.tmp)?$/;
 
 /** {@link BlobBackend} over a folder; keys are `<id>/<file>` paths inside it. */
 export class FolderBackend implements BlobBackend {
@@ -71,9 +71,13 @@ export class FolderBackend implements BlobBackend {
 
   async switchManifest(bytes: Uint8Array, staged?: () => Promise<void>): Promise<void> {
     const path = this.describe(MANIFEST_FILE);
-    // One writer holds the lock, so any temporary manifest found here is a leftover of an interrupted save.
+    // One writer holds the lock, so a temporary manifest here is a leftover of an interrupted save; the
+    // lock's own temporaries are removed once their process is gone (one may be another's attempt to lock).
     for (const name of await readdir(this.dir)) {
-      if (MANIFEST_TEMP.test(name) || LOCK_LEFTOVER.test(name)) await unlink(join(this.dir, name)).catch(() => undefined);
+      const lockPid = LOCK_LEFTOVER.exec(name)?.[1];
+      if (MANIFEST_TEMP.test(name) || (lockPid !== undefined && !processExists(Number(lockPid)))) {
+        await unlink(join(this.dir, name)).catch(() => undefined);
+      }
     }
     const temp = join(this.dir, `.manifest.${process.pid}.tmp`);
     await this.guard(path, bytes.byteLength, async () => {

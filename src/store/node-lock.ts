@@ -114,13 +114,16 @@ async function readOwner(path: string): Promise<LockOwner | null | undefined> {
 
 /** A lock is stale when its host is this one and its process no longer exists. */
 function isStale(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return false;
-  if (owner.pid === process.pid) return false;
+  return owner.host === hostname() && owner.pid !== process.pid && !processExists(owner.pid);
+}
+
+/** Whether a process with this pid exists on this host (one of another user's counts). */
+export function processExists(pid: number): boolean {
   try {
-    process.kill(owner.pid, 0);
-    return false;
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    return isCode(error, 'ESRCH');
+    return !isCode(error, 'ESRCH');
   }
 }
 
