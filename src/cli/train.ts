@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   AbortedError, CheckpointError, InputError, LlamaModel, NonFiniteError, PRESETS, RandomWindowSampler, Trainer, countParams,
   encodeDocuments, errorMessage, fileSource, initNodeBackend, readAll, readJsonlDocuments, readTextDocuments, resolveConfig,
@@ -82,7 +83,11 @@ async function train(values: TrainValues, given: GivenOptions<typeof TRAIN_OPTIO
       throw new InputError('--steps', `the checkpoint ${resumed.source} is at step ${resumed.trainer.step}, not below --steps ${record.steps}: ` +
         `the run is complete; pass a larger --steps to train further`);
     }
-    if (record.data !== null && !given.has('data')) await requireFile('--data', record.data);
+    if (record.data !== null && !given.has('data')) {
+      await requireFile('--data', record.data).catch(() => {
+        throw new InputError('--data', `the run's data file ${record.data} (recorded in its checkpoints) is not there; name it with --data`);
+      });
+    }
   }
 
   const backend = await initNodeBackend({ prefer: values.backend });
@@ -147,7 +152,8 @@ function runRecord(values: TrainValues, given: GivenOptions<typeof TRAIN_OPTIONS
   const pick = <K extends keyof RunRecord & keyof TrainValues>(key: K, value: RunRecord[K]): RunRecord[K] =>
     given.has(key) || recorded === undefined ? value : recorded[key];
   return {
-    data: pick('data', values.data === undefined ? null : values.data),
+    // Recorded as an absolute path: a resumed run may start in another folder.
+    data: pick('data', values.data === undefined ? null : resolve(values.data)),
     batchSize: pick('batchSize', values.batchSize), seqLen: pick('seqLen', values.seqLen), accumulation: pick('accumulation', values.accumulation),
     lr: pick('lr', values.lr), steps: pick('steps', values.steps),
   };
