@@ -53,10 +53,16 @@ export type { AdamWOptions, AdamWState } from './train/adamw.js';
 export { learningRate } from './train/schedule.js';
 export type { LrSchedule } from './train/schedule.js';
 export { runTraining } from './train/loop.js';
-export type { RunOptions, TrainProgress } from './train/loop.js';
+export type { RunOptions, TrainProgress, SaveRequest } from './train/loop.js';
 
-export { checkpointFiles, parseCheckpoint } from './store/checkpoint.js';
+export { checkpointFiles, parseCheckpoint, HF_FILES } from './store/checkpoint.js';
 export type { Checkpoint, CheckpointFiles, TrainerState } from './store/checkpoint.js';
+export { parseTrainerState } from './store/trainer-state.js';
+export type { SavedTrainerState } from './store/trainer-state.js';
+export { CheckpointStore } from './store/store.js';
+export type { BlobBackend, CheckpointInfo, CheckpointStoreOptions, LoadedCheckpoint, SaveMeta, SavePoint } from './store/store.js';
+export { MANIFEST_FORMAT, MANIFEST_VERSION, CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest, sha256Hex } from './store/manifest.js';
+export type { Manifest, ManifestEntry, ManifestFile } from './store/manifest.js';
 
 export { Rng } from './util/rng.js';
 export type { RngState } from './util/rng.js';
@@ -64,7 +70,7 @@ export {
   HephaestusError, ConfigError, InputError, CheckpointError, BackendError, NonFiniteError, AbortedError, TokenizerError,
   errorMessage,
 } from './util/errors.js';
-export type { ErrorCode } from './util/errors.js';
+export type { ErrorCode, CheckpointProblem, CheckpointErrorOptions } from './util/errors.js';
 
 export { normalizeForHash, exactKey, hash64 } from './text/index.js';
 export { shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';

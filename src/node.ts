@@ -8,5 +8,10 @@ export { initNodeBackend } from './runtime/node-webgpu.js';
 export type { NodeAdapterKind } from './runtime/node-webgpu.js';
 export { fileSource, walkFiles, pythonStdlibDir, FILE_CHUNK_BYTES } from './data/sources/node-lines.js';
 export type { WalkOptions } from './data/sources/node-lines.js';
-export { writeCheckpointDir, readCheckpointDir } from './store/node-dir.js';
+export {
+  FolderBackend, openCheckpointFolder, readCheckpointFolder, loadCheckpointAt, readCheckpointDir, MANIFEST_FILE,
+} from './store/node-folder.js';
+export type { CheckpointFolder, FoundCheckpoint } from './store/node-folder.js';
+export { acquireFolderLock, LOCK_FILE } from './store/node-lock.js';
+export type { FolderLock, LockOwner } from './store/node-lock.js';
 export { loadTokenizerFromDir, readTokenizerFiles, saveTokenizerToDir, TOKENIZER_JSON, TOKENIZER_CONFIG_JSON } from './tokenizer/node-files.js';

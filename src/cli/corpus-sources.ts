@@ -1,7 +1,8 @@
-import type { CorpusDocument } from '../data/document.js';
-import { readAll, readCodeDocuments, readSharedData, readTextDocuments, type DocumentStream } from '../data/sources/index.js';
-import { fileSource, pythonStdlibDir, walkFiles } from '../data/sources/node-lines.js';
-import { syntheticCorpus } from '../data/synthetic/index.js';
+import { existsSync, readdirSync } from 'node:fs';
+import {
+  InputError, fileSource, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
+  type CorpusDocument, type DocumentStream,
+} from '../node.js';
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
 export interface CorpusSourceOptions {
@@ -23,17 +24,28 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     const { items, stats } = await readAll(stream);
     documents.push(...items);
     log(`read ${what}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
+    return { documents: items.length, skipped: stats.skipped };
   };
-  if (options.dataDir) await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
-  else {
+  if (options.dataDir) {
+    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+    if (read.documents === 0) {
+      throw new InputError('--data-dir', `${options.dataDir} holds none of the shared data files (bfcl/, gorilla/, text/; ${read.skipped} records unreadable)`);
+    }
+  } else {
     const sample = syntheticCorpus({ seed: options.seed, documents: 2000 });
     documents.push(...sample);
     log(`read the embedded synthetic sample: ${sample.length} documents`);
   }
-  const codeDir = options.codeDir ?? pythonStdlibDir();
+  const codeDir = options.codeDir ?? pythonStdlib();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
   }
-  for (const file of options.textFiles) await take(file, readTextDocuments(file, { onError: 'skip', openPath: fileSource }));
+  for (const file of options.textFiles) await take(file, readTextDocuments(fileSource(file), { onError: 'skip' }));
   return documents;
+}
+
+/** Debian's Python standard library, a ready source of real code on every machine here. */
+function pythonStdlib(): string | undefined {
+  const found = existsSync('/usr/lib') ? readdirSync('/usr/lib').filter((name) => /^python3\.\d+$/.test(name)).sort() : [];
+  return found.length > 0 ? `/usr/lib/${found.at(-1)}` : undefined;
 }

@@ -1,75 +1,115 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { corpusJsonl, llmcShards } from '../data/export.js';
-import { AgentClassifier, splitExamples } from '../forge/classifier.js';
-import { HashedEmbedder } from '../forge/embedders.js';
-import { buildForge, isSeedAgentDocument, packStage } from '../forge/builder.js';
-import { formatLeakage } from '../forge/heldout.js';
-import { readAll, readJsonlDocuments, readTextDocuments } from '../data/sources/index.js';
-import { fileSource } from '../data/sources/node-lines.js';
-import { Rng } from '../util/rng.js';
-import { formatComposition } from '../forge/report.js';
-import { saveTokenizerToDir } from '../tokenizer/node-files.js';
-import type { Tokenizer } from '../tokenizer/types.js';
-import type { CorpusDocument } from '../data/document.js';
-import { numberOption, parseRatio, stringOption, tokenizerOption, tokenizerSample } from './args.js';
+import {
+  AgentClassifier, HashedEmbedder, InputError, Rng, buildForge, corpusJsonl, errorMessage, fileSource, formatComposition, formatLeakage,
+  isSeedAgentDocument, llmcShards, packStage, readAll, readJsonlDocuments, readTextDocuments, saveTokenizerToDir, splitExamples,
+  TOKENIZER_CONFIG_JSON, TOKENIZER_JSON, type CorpusDocument, type Tokenizer,
+} from '../node.js';
+import { defineCommand } from './command.js';
+import {
+  CORPUS_OPTIONS, SEED_OPTION, TOKENIZER_OPTIONS, checkOutputFile, checkOutputFolder, log, parseRatio, requireFile, requireFolder,
+  requireTokenizerFolder, tokenizerFor, tokenizerSample, writeFileAtomic,
+} from './common.js';
 import { loadCorpusSources } from './corpus-sources.js';
 
-export const FORGE_OPTIONS = {
-  'data-dir': { type: 'string' }, 'code-dir': { type: 'string' }, 'code-files': { type: 'string' },
-  text: { type: 'string', multiple: true }, ratio: { type: 'string' }, 'total-tokens': { type: 'string' },
-  'eval-fraction': { type: 'string' }, seed: { type: 'string' }, 'vocab-size': { type: 'string' },
-  tokenizer: { type: 'string' }, report: { type: 'boolean' }, 'export-jsonl': { type: 'string' },
-  'export-shards': { type: 'string' }, 'seq-len': { type: 'string' },
-  pool: { type: 'string', multiple: true }, 'pool-top-k': { type: 'string' },
-} as const;
+/** Names of the files an `--export-shards` folder holds: ours to replace on the next export. */
+const SHARD_FILE = /^forge_train_\d{6}\.bin$/;
+const isShardExport = (name: string) => SHARD_FILE.test(name) || name === TOKENIZER_JSON || name === TOKENIZER_CONFIG_JSON;
 
 /** `hephaestus-web forge`: builds the corpus, prints its composition, optionally exports it. */
-export async function forgeCommand(values: Record<string, unknown>): Promise<void> {
-  const seed = numberOption(values, 'seed', 0);
-  const started = performance.now();
-  const documents = await loadCorpusSources({
-    dataDir: values['data-dir'] as string | undefined, codeDir: values['code-dir'] as string | undefined,
-    codeFiles: numberOption(values, 'code-files', 600), textFiles: (values.text as string[] | undefined) ?? [], seed,
-  }, log);
-  const tokenizer = await tokenizerOption(values, tokenizerSample(documents), 2048);
-  const pool = await loadPool((values.pool as string[] | undefined) ?? []);
-  const corpus = await buildForge({ documents, pool }, {
-    tokenizer, seed, ratio: parseRatio(stringOption(values, 'ratio', '1:1:1')),
-    retrieval: pool.length > 0 ? retrievalOptions(documents, pool, numberOption(values, 'pool-top-k', Math.ceil(pool.length / 10)), seed) : undefined,
-    totalTokens: values['total-tokens'] === undefined ? undefined : numberOption(values, 'total-tokens', 0),
-    evalFraction: numberOption(values, 'eval-fraction', 0.1, false),
-    onPhase: (phase, detail) => log(`${phase}: ${detail}`),
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const megabytes = documents.reduce((sum, document) => sum + document.text.length, 0) / 1e6;
-  log(`built in ${seconds.toFixed(1)} s (${megabytes.toFixed(1)} M characters read, ${(megabytes / seconds).toFixed(2)} M characters/s)`);
-  log(`dedup removed ${corpus.dedup.removedExact} exact and ${corpus.dedup.removedNear} near duplicates; ` +
-    `${corpus.evalFunctions.length} functions held out (${corpus.evaluation.length} evaluation documents, ${corpus.droppedForLeakage} training documents dropped for mentioning them)`);
-  if (corpus.retrieval) {
-    log(`retrieval: scored ${corpus.retrieval.scored} pool documents, kept ${corpus.retrieval.kept} agent-like ones, classifier rejected ${corpus.retrieval.rejectedByClassifier}`);
-  }
-  log(formatLeakage(corpus.leakage));
-  const shares = corpus.mix.targets;
-  const total = shares.agent + shares.code + shares.text;
-  if (values.report !== false) {
-    process.stdout.write(`${formatComposition(corpus.report, { agent: shares.agent / total, code: shares.code / total, text: shares.text / total })}\n`);
-    for (const stage of ['stage2', 'stage3'] as const) {
-      const tokens = corpus.stages[stage].reduce((sum, item) => sum + item.tokens, 0);
-      process.stdout.write(`${stage}: ${corpus.stages[stage].length} documents, ${tokens} tokens\n`);
+export const forgeCommand = defineCommand({
+  name: 'forge',
+  summary: 'build the agent pre-training corpus (Hephaestus-Forge): dedup, held-out split, mixing, exports',
+  options: {
+    ...CORPUS_OPTIONS,
+    text: { type: 'list', arg: 'file', help: 'more general text (.txt)' },
+    ratio: { type: 'string', arg: 'A:C:T', default: '1:1:1', help: 'agent : code : text token shares of Stage I' },
+    'total-tokens': { type: 'integer', min: 1, defaultText: 'the largest without repeats', help: 'Stage I size in tokens' },
+    'eval-fraction': { type: 'number', above: 0, below: 1, default: 0.1, help: 'share of functions held out for evaluation' },
+    pool: { type: 'list', arg: 'file', help: 'general pool (.txt or .jsonl) to retrieve agent-like documents from (they must pass a classifier)' },
+    'pool-top-k': { type: 'integer', min: 1, defaultText: '10% of the pool', help: 'pool documents retrieved before the classifier' },
+    'vocab-size': { ...TOKENIZER_OPTIONS['vocab-size'], default: 2048, defaultText: undefined },
+    tokenizer: TOKENIZER_OPTIONS.tokenizer,
+    seed: SEED_OPTION,
+    report: { type: 'boolean', default: true, help: 'print the composition of the stages (--no-report: only the log)' },
+    'export-jsonl': { type: 'string', arg: 'file', help: 'write Stage I as JSON Lines (text, kind, source); replaces the file' },
+    'export-shards': { type: 'string', arg: 'folder', help: 'write Stage I as llm.c token shards plus tokenizer.json (a new, empty or earlier export folder)' },
+    'seq-len': { type: 'integer', min: 1, default: 256, help: 'packing length of the exported token stream' },
+  },
+  async run(values) {
+    const ratio = parseRatio(values.ratio);
+    if (values.dataDir !== undefined) await requireFolder('--data-dir', values.dataDir);
+    if (values.codeDir !== undefined) await requireFolder('--code-dir', values.codeDir);
+    if (values.tokenizer !== undefined) await requireTokenizerFolder('--tokenizer', values.tokenizer);
+    for (const file of values.text) await requireFile('--text', file);
+    for (const file of values.pool) await requireFile('--pool', file);
+    if (values.exportJsonl !== undefined) await checkOutputFile('--export-jsonl', values.exportJsonl);
+    if (values.exportShards !== undefined) await checkOutputFolder('--export-shards', values.exportShards, isShardExport);
+
+    const started = performance.now();
+    const documents = await loadCorpusSources({
+      dataDir: values.dataDir, codeDir: values.codeDir, codeFiles: values.codeFiles, textFiles: values.text, seed: values.seed,
+    }, log);
+    const tokenizer = await tokenizerFor(values.tokenizer, tokenizerSample(documents), values.vocabSize);
+    const pool = await loadPool(values.pool);
+    const corpus = await buildForge({ documents, pool }, {
+      tokenizer, seed: values.seed, ratio, totalTokens: values.totalTokens, evalFraction: values.evalFraction,
+      retrieval: pool.length > 0 ? retrievalOptions(documents, pool, values.poolTopK ?? Math.ceil(pool.length / 10), values.seed) : undefined,
+      onPhase: (phase, detail) => log(`${phase}: ${detail}`),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const megabytes = documents.reduce((sum, document) => sum + document.text.length, 0) / 1e6;
+    log(`built in ${seconds.toFixed(1)} s (${megabytes.toFixed(1)} M characters read, ${(megabytes / seconds).toFixed(2)} M characters/s)`);
+    log(`dedup removed ${corpus.dedup.removedExact} exact and ${corpus.dedup.removedNear} near duplicates; ` +
+      `${corpus.evalFunctions.length} functions held out (${corpus.evaluation.length} evaluation documents, ${corpus.droppedForLeakage} training documents dropped for mentioning them)`);
+    if (corpus.retrieval) {
+      log(`retrieval: scored ${corpus.retrieval.scored} pool documents, kept ${corpus.retrieval.kept} agent-like ones, classifier rejected ${corpus.retrieval.rejectedByClassifier}`);
     }
+    log(formatLeakage(corpus.leakage));
+    const stage1 = corpus.stages.stage1;
+    if (stage1.length === 0) throw new InputError('--data-dir', 'the corpus has no Stage I documents: give more data');
+    if (values.report) {
+      const shares = corpus.mix.targets;
+      const total = shares.agent + shares.code + shares.text;
+      process.stdout.write(`${formatComposition(corpus.report, { agent: shares.agent / total, code: shares.code / total, text: shares.text / total })}\n`);
+      for (const stage of ['stage2', 'stage3'] as const) {
+        const tokens = corpus.stages[stage].reduce((sum, item) => sum + item.tokens, 0);
+        process.stdout.write(`${stage}: ${corpus.stages[stage].length} documents, ${tokens} tokens\n`);
+      }
+    }
+    if (values.exportJsonl !== undefined) {
+      await writeFileAtomic('--export-jsonl', values.exportJsonl, corpusJsonl(stage1.map((item) => item.document)));
+      log(`wrote ${stage1.length} documents to ${values.exportJsonl}`);
+    }
+    if (values.exportShards !== undefined) {
+      const tokens = packStage(corpus, 'stage1', { seqLen: values.seqLen, batchSize: 1, seed: values.seed, tokenizer }).tokenStream();
+      await exportShards(values.exportShards, tokens, tokenizer);
+    }
+  },
+});
+
+/** llm.c token shards plus the tokenizer; an earlier export's shards are replaced, never mixed in. */
+async function exportShards(folder: string, tokens: Int32Array, tokenizer: Tokenizer): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+    for (const name of await readdir(folder)) if (SHARD_FILE.test(name)) await rm(join(folder, name));
+    let index = 0;
+    for (const shard of llmcShards(tokens, tokenizer.vocabSize)) {
+      await writeFile(join(folder, `forge_train_${String(index++).padStart(6, '0')}.bin`), shard);
+    }
+    await saveTokenizerToDir(tokenizer, folder);
+    log(`wrote ${index} llm.c token shard(s) and the tokenizer to ${folder}`);
+  } catch (error) {
+    throw new InputError('--export-shards', `cannot write ${folder} (${errorMessage(error)})`);
   }
-  await exportCorpus(values, corpus.stages.stage1.map((item) => item.document), () =>
-    packStage(corpus, 'stage1', { seqLen: numberOption(values, 'seq-len', 256), batchSize: 1, seed, tokenizer }).tokenStream(), tokenizer);
 }
 
 /** The general pool to retrieve from: JSONL files (a `text` field) or plain text split into chunks. */
 async function loadPool(files: string[]): Promise<CorpusDocument[]> {
   const pool: CorpusDocument[] = [];
   for (const file of files) {
-    const options = { onError: 'skip', openPath: fileSource } as const;
-    const stream = /\.jsonl?$/i.test(file) ? readJsonlDocuments(file, options) : readTextDocuments(file, options);
+    const source = fileSource(file);
+    const stream = /\.jsonl?$/i.test(file) ? readJsonlDocuments(source, { onError: 'skip' }) : readTextDocuments(source, { onError: 'skip' });
     const { items, stats } = await readAll(stream);
     pool.push(...items.map((document) => ({ ...document, kind: 'text' as const })));
     log(`read pool ${file}: ${items.length} documents${stats.skipped ? `, ${stats.skipped} malformed records skipped` : ''}`);
@@ -94,33 +134,4 @@ function retrievalOptions(documents: CorpusDocument[], pool: CorpusDocument[], t
   log(`classifier: trained on ${train.length}, held-out ${test.length}: precision ${metrics.precision.toFixed(3)}, recall ${metrics.recall.toFixed(3)}, F1 ${metrics.f1.toFixed(3)}`);
   log(`retrieval: top ${topK} of ${pool.length} pool documents by similarity to the seed agent data`);
   return { embedder: new HashedEmbedder(), topK, classifier };
-}
-
-async function exportCorpus(values: Record<string, unknown>, documents: CorpusDocument[], tokens: () => Int32Array, tokenizer: Tokenizer): Promise<void> {
-  const jsonl = values['export-jsonl'];
-  if (typeof jsonl === 'string') {
-    const out = createWriteStream(jsonl);
-    for (const line of corpusJsonl(documents)) {
-      if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    }
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.end(() => resolve());
-    });
-    log(`wrote ${documents.length} documents to ${jsonl}`);
-  }
-  const shards = values['export-shards'];
-  if (typeof shards === 'string') {
-    await mkdir(shards, { recursive: true });
-    let index = 0;
-    for (const shard of llmcShards(tokens(), tokenizer.vocabSize)) {
-      await writeFile(join(shards, `forge_train_${String(index++).padStart(6, '0')}.bin`), shard);
-    }
-    await saveTokenizerToDir(tokenizer, shards);
-    log(`wrote ${index} llm.c token shard(s) and the tokenizer to ${shards}`);
-  }
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
 }

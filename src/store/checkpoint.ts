@@ -1,26 +1,26 @@
-import type { BatchSourceState } from '../data/batch.js';
+/**
+ * The one serialisation of a checkpoint that every store backend shares: named files that Hugging Face
+ * tools load (`config.json`, `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`) plus our
+ * training state (`trainer_state.json`, `optimizer.safetensors`). Non-finite numbers are refused both
+ * ways: a diverged model is never written over a good checkpoint, and a damaged one never loads.
+ * @module
+ */
 import { fromHfConfig, importSafetensors, exportSafetensors, toHfConfig } from '../model/hf-format.js';
 import type { ModelConfig } from '../model/config.js';
 import type { LlamaModel } from '../model/model.js';
+import { paramSpecs } from '../model/params.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../model/safetensors.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
-import { CheckpointError, errorMessage } from '../util/errors.js';
+import { CheckpointError, NonFiniteError, errorMessage } from '../util/errors.js';
+import { parseTrainerState, type TrainerState } from './trainer-state.js';
 
-/** Progress of a training run, saved next to the weights so a run resumes exactly. */
-export interface TrainerState {
-  step: number;
-  skippedSteps: number;
-  /** Position of the batch source (see `BatchSource.state`). */
-  batchSource: BatchSourceState;
-  /** Anything else the caller wants back (options, loss history). */
-  extra: Record<string, unknown>;
-}
+export type { TrainerState } from './trainer-state.js';
 
 /** A checkpoint as named files: the Hugging Face files plus our training state. */
 export type CheckpointFiles = Map<string, Uint8Array>;
 
-/** Everything a checkpoint holds, decoded. */
+/** Everything a checkpoint holds, decoded and checked. */
 export interface Checkpoint {
   config: ModelConfig;
   weights: Map<string, Float32Array>;
@@ -29,20 +29,26 @@ export interface Checkpoint {
   optimizer?: AdamWState;
 }
 
+/** The files a step folder holds for Hugging Face `from_pretrained`. */
+export const HF_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
 
 /**
- * Serialises a model (and optionally its training state) to files that Hugging Face tools load:
- * `config.json`, `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`, plus
- * `trainer_state.json` and `optimizer.safetensors` when training state is given.
+ * Serialises a model (and optionally its training state) to checkpoint files.
+ * @throws NonFiniteError naming the first weight or optimizer moment that is NaN or infinite
  */
 export async function checkpointFiles(
   model: LlamaModel, tokenizer: TokenizerFiles,
   training?: { trainer: TrainerState; optimizer: AdamWState },
 ): Promise<CheckpointFiles> {
+  const weights = await exportSafetensors(model);
+  for (const [name, tensor] of decodeSafetensors(weights, 'model.safetensors')) {
+    throwIfNonFinite(tensor.data, (why) => new NonFiniteError(`not saving a diverged model: weight "${name}" ${why}`));
+  }
   const files: CheckpointFiles = new Map([
     ['config.json', encodeJson(toHfConfig(model.config))],
-    ['model.safetensors', await exportSafetensors(model)],
+    ['model.safetensors', weights],
     ['tokenizer.json', encodeJson(tokenizer.tokenizerJson)],
     ['tokenizer_config.json', encodeJson(tokenizer.tokenizerConfig)],
   ]);
@@ -50,52 +56,79 @@ export async function checkpointFiles(
     files.set('trainer_state.json', encodeJson({ ...training.trainer, optimizerStep: training.optimizer.step }));
     const moments: NamedTensor[] = [];
     for (const [name, { m, v }] of training.optimizer.moments) {
-      const shape = [m.length];
-      moments.push({ name: `m.${name}`, shape, data: m }, { name: `v.${name}`, shape, data: v });
+      for (const [prefix, data] of [['m', m], ['v', v]] as const) {
+        throwIfNonFinite(data, (why) => new NonFiniteError(`not saving a diverged optimizer state: moment "${prefix}.${name}" ${why}`));
+        moments.push({ name: `${prefix}.${name}`, shape: [data.length], data });
+      }
     }
     files.set('optimizer.safetensors', encodeSafetensors(moments));
   }
   return files;
 }
 
-/** Decodes files written by {@link checkpointFiles}; `source` names the checkpoint in errors. */
+/**
+ * Decodes and checks files written by {@link checkpointFiles}; `source` names the checkpoint in errors.
+ * @throws CheckpointError naming the file and the field or tensor at fault
+ */
 export function parseCheckpoint(files: CheckpointFiles, source: string): Checkpoint {
   const json = (name: string): Record<string, unknown> => {
     const bytes = files.get(name);
     if (!bytes) throw new CheckpointError(`${source}: missing ${name}`);
+    let value: unknown;
     try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+      value = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
       throw new CheckpointError(`${source}/${name}: invalid JSON (${errorMessage(error)})`);
     }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CheckpointError(`${source}/${name}: must be a JSON object`);
+    return Object.fromEntries(Object.entries(value));
   };
   const config = fromHfConfig(json('config.json'), `${source}/config.json`);
   const modelBytes = files.get('model.safetensors');
   if (!modelBytes) throw new CheckpointError(`${source}: missing model.safetensors`);
+  const weights = importSafetensors(modelBytes, config, `${source}/model.safetensors`);
+  for (const [name, data] of weights) {
+    throwIfNonFinite(data, (why) => new CheckpointError(`${source}/model.safetensors: tensor "${name}" ${why}`));
+  }
   const checkpoint: Checkpoint = {
-    config,
-    weights: importSafetensors(modelBytes, config, `${source}/model.safetensors`),
-    tokenizer: { tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json') },
+    config, weights, tokenizer: { tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json') },
   };
   if (files.has('trainer_state.json')) {
-    const { optimizerStep, ...trainer } = json('trainer_state.json') as unknown as TrainerState & { optimizerStep: number };
+    const { optimizerStep, ...trainer } = parseTrainerState(json('trainer_state.json'), `${source}/trainer_state.json`);
     checkpoint.trainer = trainer;
-    checkpoint.optimizer = { step: optimizerStep, moments: decodeMoments(files, source) };
+    checkpoint.optimizer = { step: optimizerStep, moments: decodeMoments(files, config, optimizerStep, source) };
   }
   return checkpoint;
 }
 
-function decodeMoments(files: CheckpointFiles, source: string): AdamWState['moments'] {
+/** Optimizer moments, checked against the model: known names, right sizes, finite, none missing once stepped. */
+function decodeMoments(files: CheckpointFiles, config: ModelConfig, optimizerStep: number, source: string): AdamWState['moments'] {
+  const file = `${source}/optimizer.safetensors`;
   const bytes = files.get('optimizer.safetensors');
   if (!bytes) throw new CheckpointError(`${source}: trainer_state.json without optimizer.safetensors`);
-  const tensors = decodeSafetensors(bytes, `${source}/optimizer.safetensors`);
+  const tensors = decodeSafetensors(bytes, file);
+  const sizes = new Map(paramSpecs(config).map((spec) => [spec.name, spec.shape.reduce((a, b) => a * b, 1)]));
   const moments: AdamWState['moments'] = new Map();
   for (const [key, tensor] of tensors) {
-    if (!key.startsWith('m.')) continue;
-    const name = key.slice(2);
-    const second = tensors.get(`v.${name}`);
-    if (!second) throw new CheckpointError(`${source}/optimizer.safetensors: "m.${name}" without "v.${name}"`);
-    moments.set(name, { m: tensor.data, v: second.data });
+    const match = /^([mv])\.(.+)$/.exec(key);
+    const size = match ? sizes.get(match[2]) : undefined;
+    if (!match || size === undefined) throw new CheckpointError(`${file}: tensor "${key}" is not a moment of a model parameter`);
+    if (tensor.data.length !== size) throw new CheckpointError(`${file}: tensor "${key}" has ${tensor.data.length} values, its parameter ${size}`);
+    throwIfNonFinite(tensor.data, (why) => new CheckpointError(`${file}: tensor "${key}" ${why}`));
+    const name = match[2];
+    const partner = tensors.get(`${match[1] === 'm' ? 'v' : 'm'}.${name}`);
+    if (!partner) throw new CheckpointError(`${file}: "${key}" without its partner moment`);
+    if (match[1] === 'm') moments.set(name, { m: tensor.data, v: partner.data });
+  }
+  if (optimizerStep > 0) {
+    const missing = [...sizes.keys()].find((name) => !moments.has(name));
+    if (missing) throw new CheckpointError(`${file}: no moments for parameter "${missing}" after ${optimizerStep} optimizer steps`);
   }
   return moments;
+}
+
+function throwIfNonFinite(data: Float32Array, error: (why: string) => Error): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw error(`holds ${data[i]} at index ${i}`);
+  }
 }

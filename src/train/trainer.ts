@@ -150,6 +150,19 @@ export class Trainer {
     this.optimizer.loadState(optimizer, this.model.params);
   }
 
+  /**
+   * The name of the first parameter holding a NaN or infinity, or undefined when all are finite
+   * (one read-back for the whole model): a diverged model must not be saved or trained on.
+   */
+  async nonFiniteParameter(): Promise<string | undefined> {
+    const names = [...this.model.params.keys()];
+    const flags = tf.tidy(() => tf.stack([...this.model.params.values()].map((param) => tf.all(tf.isFinite(param)).toInt())));
+    const finite = await flags.data();
+    flags.dispose();
+    const bad = finite.findIndex((flag) => flag === 0);
+    return bad < 0 ? undefined : names[bad];
+  }
+
   /** Frees the optimizer state (the model is the caller's). */
   dispose(): void {
     this.optimizer.dispose();

@@ -49,10 +49,36 @@ export class InputError extends HephaestusError {
   }
 }
 
+/**
+ * What went wrong with a checkpoint, for callers that react differently: `corrupt` (a file's size or
+ * checksum is wrong), `missing` (no checkpoint where one was expected), `invalid` (a file or field is
+ * malformed or does not fit), `quota` (the storage is full), `locked` (another writer holds it),
+ * `refused` (the place holds something that is not ours), `io` (it cannot be read or written).
+ */
+export type CheckpointProblem = 'corrupt' | 'missing' | 'invalid' | 'quota' | 'locked' | 'refused' | 'io';
+
+/** Details of a {@link CheckpointError}. */
+export interface CheckpointErrorOptions {
+  cause?: unknown;
+  /** Default `invalid`. */
+  problem?: CheckpointProblem;
+  /** For `quota`: bytes the failed write needed. */
+  bytesNeeded?: number;
+  /** For `corrupt`: the newest other checkpoint that verifies, to offer instead. */
+  previousGood?: string;
+}
+
 /** A checkpoint or model file is missing, malformed, or does not fit; the message names file and field. */
 export class CheckpointError extends HephaestusError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly problem: CheckpointProblem;
+  readonly bytesNeeded?: number;
+  readonly previousGood?: string;
+
+  constructor(message: string, options: CheckpointErrorOptions = {}) {
     super('CHECKPOINT', message, options);
+    this.problem = options.problem ?? 'invalid';
+    this.bytesNeeded = options.bytesNeeded;
+    this.previousGood = options.previousGood;
   }
 }
 

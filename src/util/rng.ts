@@ -1,3 +1,5 @@
+import { InputError } from './errors.js';
+
 /**
  * Seedable pseudo-random generator (sfc32) whose whole state is four 32-bit words, so a checkpoint
  * can store it and a resumed run draws exactly the numbers an uninterrupted run would have drawn.
@@ -21,8 +23,11 @@ export class Rng {
     for (let i = 0; i < 16; i++) this.nextUint32();
   }
 
-  /** Restores a generator from {@link Rng.state}. */
+  /** Restores a generator from {@link Rng.state}; throws {@link InputError} unless it is four 32-bit integers. */
   static fromState(state: RngState): Rng {
+    const valid = Array.isArray(state) && state.length === 4 &&
+      state.every((word) => Number.isInteger(word) && word >= -0x80000000 && word <= 0xffffffff);
+    if (!valid) throw new InputError('rng state', `expected four 32-bit integers, got ${JSON.stringify(state)}`);
     const rng = new Rng(0);
     [rng.a, rng.b, rng.c, rng.d] = state.map((word) => word | 0) as RngState;
     return rng;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bfclCalls } from '../../src/data/sources/bfcl.js';
-import '../../src/data/sources/node-lines.js';
+import { fileSource } from '../../src/data/sources/node-lines.js';
 import { checkOutputFiles } from '../../src/eval/bfcl/check-outputs.js';
 import { formatCheckReport, verdictJsonLine } from '../../src/eval/bfcl/report.js';
 import { renderPythonCall } from '../../src/tools/index.js';
@@ -56,7 +56,7 @@ describe('bfcl-check on BFCL\'s files', () => {
     }
     for (const line of await lines(questionFile('irrelevance'))) results.push(JSON.stringify({ id: JSON.parse(line).id, result: 'I cannot answer that with these functions.' }));
     const outputs = await write('all-results.jsonl', results);
-    const checked = await checkOutputFiles({ questions: CATEGORIES.map(questionFile), answers: CATEGORIES.slice(0, 4).map(answerFile), outputs });
+    const checked = await checkOutputFiles({ questions: CATEGORIES.map(questionFile), answers: CATEGORIES.slice(0, 4).map(answerFile), outputs }, { openPath: fileSource });
     expect(checked.verdicts).toHaveLength(1240);
     expect(checked.verdicts.filter((verdict) => !verdict.valid).map(verdictJsonLine)).toEqual([]);
     expect(checked.summary.categories.map((entry) => [entry.category, entry.total, entry.rate])).toEqual([
@@ -78,7 +78,7 @@ describe('bfcl-check on BFCL\'s files', () => {
       '',
       JSON.stringify({ id: 'irrelevance_0', result: 'No function applies.' }),
     ]);
-    const checked = await checkOutputFiles({ questions, answers, outputs });
+    const checked = await checkOutputFiles({ questions, answers, outputs }, { openPath: fileSource });
     expect(checked.verdicts.map(verdictJsonLine).map((line) => JSON.parse(line))).toEqual([
       { id: 'simple_python_0', category: 'simple_python', valid: true, error_type: null, error: null },
       { id: 'simple_python_1', category: 'simple_python', valid: false, error_type: 'simple_function_checker:unexpected_param', error: 'Unexpected parameter: "wrong"' },
@@ -98,7 +98,7 @@ describe('bad input is named by file and line', () => {
       answers: await write('a.json', files.answers ?? []),
       outputs: await write('o.jsonl', files.outputs),
     };
-    const error = await checkOutputFiles(paths).then(() => undefined, (reason: unknown) => reason);
+    const error = await checkOutputFiles(paths, { openPath: fileSource }).then(() => undefined, (reason: unknown) => reason);
     expect(error).toBeInstanceOf(InputError);
     return (error as Error).message.replaceAll(`${dir}/`, '');
   }
@@ -109,7 +109,8 @@ describe('bad input is named by file and line', () => {
     const good = JSON.stringify({ id: 'simple_python_0', result: '[]' });
     expect(await failure({ questions, answers, outputs: [good, '{"id": "simple_python_1", "result": '] })).toMatch(/^o\.jsonl:2: invalid JSON/);
     expect(await failure({ questions, answers, outputs: ['{"id": "simple_python_1", "result": ["x"]}'] })).toBe('o.jsonl:1: "result" of "simple_python_1" must be a string (the raw model text)');
-    expect(await failure({ questions, answers, outputs: [good, '["simple_python_1"]'] })).toBe('o.jsonl:2: expected an object with a string "id"');
+    expect(await failure({ questions, answers, outputs: [good, '["simple_python_1"]'] })).toBe('o.jsonl:2: expected a JSON object');
+    expect(await failure({ questions, answers, outputs: [good, '{"result": "x"}'] })).toBe('o.jsonl:2: expected an object with a string "id"');
     expect(await failure({ questions, answers, outputs: [good, '', JSON.stringify({ id: 'simple_python_7', result: '' })] })).toBe('o.jsonl:3: no question with id "simple_python_7"');
     expect(await failure({ questions, answers, outputs: [good, good] })).toBe('o.jsonl:2: second result for "simple_python_0" (first at o.jsonl:1)');
   });

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bfclCalls, loadBfclAnswers, readBfclDocuments } from '../../src/data/sources/bfcl.js';
-import '../../src/data/sources/node-lines.js';
+import { fileSource } from '../../src/data/sources/node-lines.js';
 import { readAll } from '../../src/data/sources/stream.js';
 import { checkKind, hasPossibleAnswers } from '../../src/eval/bfcl/categories.js';
 import { expectedCall } from '../../src/eval/bfcl/checker.js';
@@ -24,7 +24,7 @@ const answerFile = (category: string) => join(BFCL, 'possible_answer', `BFCL_v4_
 
 let items: BfclItem[];
 beforeAll(async () => {
-  items = await loadBfclItems(CATEGORIES.map(questionFile), CATEGORIES.filter((category) => category !== 'irrelevance').map(answerFile));
+  items = await loadBfclItems(CATEGORIES.map(questionFile), CATEGORIES.filter((category) => category !== 'irrelevance').map(answerFile), { openPath: fileSource });
 });
 
 /**
@@ -232,8 +232,8 @@ describe('evaluation prompts', () => {
   it('the prompt of every question is its training rendering up to the answer, in text and in tokens', async () => {
     const texts: string[] = [];
     for (const category of CATEGORIES) {
-      const answers = category === 'irrelevance' ? undefined : await loadBfclAnswers(answerFile(category));
-      const { items: documents } = await readAll(readBfclDocuments(questionFile(category), { answers }));
+      const answers = category === 'irrelevance' ? undefined : await loadBfclAnswers(answerFile(category), { openPath: fileSource });
+      const { items: documents } = await readAll(readBfclDocuments(questionFile(category), { answers, openPath: fileSource }));
       texts.push(...documents.filter((document) => document.kind === 'instruction').map((document) => document.text));
     }
     expect(texts).toHaveLength(items.length);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bfclCalls } from '../../src/data/sources/bfcl.js';
-import '../../src/data/sources/node-lines.js';
+import { fileSource } from '../../src/data/sources/node-lines.js';
 import { NO_CALL_ANSWER } from '../../src/data/formats.js';
 import {
   evaluateFunctionCalling, formatEvaluationReport, loadBfclItems, bfclCategory, bfclPrompt, hasPossibleAnswers, itemFunctions, wilsonInterval,
@@ -41,6 +41,7 @@ beforeAll(async () => {
   const all = await loadBfclItems(
     CATEGORIES.map((category) => join(BFCL, `BFCL_v4_${category}.json`)),
     CATEGORIES.filter((category) => category !== 'irrelevance').map((category) => join(BFCL, 'possible_answer', `BFCL_v4_${category}.json`)),
+    { openPath: fileSource },
   );
   // Eight items of each category, avoiding the few whose first acceptable values BFCL's rules reject
   // as rendered (a parameter outside the schema: parallel_multiple_12 and _26).

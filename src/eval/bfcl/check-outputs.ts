@@ -1,7 +1,7 @@
 import type { SourceInput } from '../../data/sources/lines.js';
 import { readAll } from '../../data/sources/stream.js';
 import { InputError, throwIfAborted } from '../../util/errors.js';
-import { loadBfclItems, readBfclResults, sourceList, type BfclItem, type BfclResult } from './items.js';
+import { loadBfclItems, readBfclResults, sourceList, type BfclItem, type BfclResult, type LoadItemsOptions } from './items.js';
 import { failedVerdict, scoreResponse, type BfclVerdict } from './score.js';
 import { splitByFunctions, summarizeVerdicts, type BfclSummary, type HeldOutSplit } from './summary.js';
 
@@ -68,12 +68,13 @@ export interface OutputFiles {
  * Reads the files and checks the outputs ({@link checkOutputs}). Malformed lines, unknown or repeated
  * ids throw an {@link InputError} naming file and line.
  */
-export async function checkOutputFiles(files: OutputFiles, options: CheckOutputsOptions & { signal?: AbortSignal } = {}): Promise<CheckedOutputs> {
-  const items = await loadBfclItems(files.questions, files.answers ?? [], { signal: options.signal });
+export async function checkOutputFiles(files: OutputFiles, options: CheckOutputsOptions & LoadItemsOptions = {}): Promise<CheckedOutputs> {
+  const read = { signal: options.signal, fetch: options.fetch, openPath: options.openPath };
+  const items = await loadBfclItems(files.questions, files.answers ?? [], read);
   const results: BfclResult[] = [];
   for (const input of sourceList(files.outputs)) {
     throwIfAborted(options.signal, 'reading results');
-    results.push(...(await readAll(readBfclResults(input, { onError: 'throw', signal: options.signal }))).items);
+    results.push(...(await readAll(readBfclResults(input, { ...read, onError: 'throw' }))).items);
   }
   return checkOutputs(items, results, options);
 }

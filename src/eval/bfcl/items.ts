@@ -2,10 +2,8 @@ import {
   loadBfclAnswers, readBfclQuestions, type BfclAnswer, type BfclGroundTruth, type BfclQuestion,
 } from '../../data/sources/bfcl.js';
 import type { SourceInput } from '../../data/sources/lines.js';
-import {
-  jsonValue, lineBatches, readAll, recordStream, SKIP, type ReadOptions, type RecordStream,
-} from '../../data/sources/stream.js';
-import { findTool, isObject } from '../../tools/index.js';
+import { jsonLineReader, readAll, reader, type ReadOptions, type RecordStream } from '../../data/sources/stream.js';
+import { findTool } from '../../tools/index.js';
 import { InputError, throwIfAborted } from '../../util/errors.js';
 import { BFCL_CATEGORIES, bfclCategory, hasPossibleAnswers, type BfclCategory } from './categories.js';
 import { expectedCall } from './checker.js';
@@ -65,11 +63,7 @@ function groundTruthOf(question: BfclQuestion, answers: ReadonlyMap<string, Bfcl
 }
 
 /** Options of {@link loadBfclItems}. */
-export interface LoadItemsOptions {
-  signal?: AbortSignal;
-  /** `fetch` for URL inputs. */
-  fetch?: typeof fetch;
-}
+export type LoadItemsOptions = Pick<ReadOptions, 'signal' | 'fetch' | 'openPath'>;
 
 /** One input or several, as a list. */
 export function sourceList(inputs: SourceInput | readonly SourceInput[]): readonly SourceInput[] {
@@ -83,7 +77,7 @@ export function sourceList(inputs: SourceInput | readonly SourceInput[]): readon
 export async function loadBfclItems(
   questions: SourceInput | readonly SourceInput[], answers: SourceInput | readonly SourceInput[] = [], options: LoadItemsOptions = {},
 ): Promise<BfclItem[]> {
-  const read: ReadOptions = { onError: 'throw', signal: options.signal, fetch: options.fetch };
+  const read: ReadOptions = { ...options, onError: 'throw' };
   const answerMap = new Map<string, BfclAnswer>();
   for (const input of sourceList(answers)) {
     for (const [id, answer] of await loadBfclAnswers(input, read)) {
@@ -113,19 +107,11 @@ export interface BfclResult {
  * shape; other fields are ignored). Malformed lines are thrown or skipped per `onError`, with file and
  * line.
  */
-export function readBfclResults(input: SourceInput, options: ReadOptions = {}): RecordStream<BfclResult> {
-  return recordStream(async function* (context) {
-    for await (const { file, lines } of lineBatches(context, input)) {
-      for (const line of lines) {
-        const value = jsonValue(context, file, line);
-        if (value === SKIP) continue;
-        if (!isObject(value) || typeof value.id !== 'string') context.reject(file, line.line, 'expected an object with a string "id"');
-        else if (typeof value.result !== 'string') context.reject(file, line.line, `"result" of "${value.id}" must be a string (the raw model text)`);
-        else {
-          context.accept(file);
-          yield { item: { id: value.id, result: value.result, source: `${file}:${line.line}` }, file };
-        }
-      }
-    }
-  }, options);
+export const readBfclResults: (input: SourceInput, options?: ReadOptions) => RecordStream<BfclResult> =
+  reader(jsonLineReader(parseResult, (result) => [result]), {});
+
+function parseResult(value: Record<string, unknown>, source: string): BfclResult | string {
+  if (typeof value.id !== 'string') return 'expected an object with a string "id"';
+  if (typeof value.result !== 'string') return `"result" of "${value.id}" must be a string (the raw model text)`;
+  return { id: value.id, result: value.result, source };
 }
