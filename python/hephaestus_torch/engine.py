@@ -93,6 +93,7 @@ class Engine:
 
     def close(self):
         if self.world > 1 and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
 
     def _optimizer(self, stage, moments):
@@ -112,6 +113,7 @@ class Engine:
 
     def _step(self, index, stage, optimizer, counters):
         step = counters['step'] + 1
+        self.hook(step, 'step')
         first_row = (step - 1) * stage.rows_per_step
         _, all_weights = stage.data.read(first_row, stage.rows_per_step)
         sums = all_weights[:, 1:].reshape(stage.accumulation, -1).sum(axis=1)  # mask sum of each library micro-batch
@@ -134,7 +136,6 @@ class Engine:
                 local += part.detach().double()
         loss = self._all_sum(local)
         norm = self._grad_norm(stage.train['clipNorm'])
-        self.hook(step, 'step')
         lr = learning_rate(step, stage.train['lr'], stage.train['minLr'], stage.train['warmupSteps'], stage.steps)
         skipped = not (np.isfinite(loss) and np.isfinite(norm))
         counters['step'] = step

@@ -15,7 +15,8 @@ import sys
 
 import torch
 
-from .model import LlamaShape, build_model, load_weights, parameter_names
+from .model import build_model, load_weights, parameter_names
+from .shape import LlamaShape
 from .safetensors_io import read_safetensors, write_safetensors
 
 

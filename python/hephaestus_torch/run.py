@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, fields
 
 from .errors import RunError
-from .model import LlamaShape
+from .shape import LlamaShape
 from .shards import StageRows
 
 PLAN_FORMAT, PLAN_VERSION = 'hephaestus-run', 1

@@ -12,19 +12,19 @@ micro-batches. Gradient-norm clipping, AdamW's decoupled weight decay (linear we
 warm-up + cosine decay and the skipping of non-finite steps follow src/train/.
 """
 import argparse
-import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import sys
 import time
+import traceback
 
 import numpy as np
 
 from . import checkpoints
 from .errors import RunError
 from .run import check_checkpoint, load_run, read_json
-from .schedule import learning_rate
 
 
 def parse_args(argv):
@@ -41,6 +41,8 @@ def parse_args(argv):
     parser.add_argument('--check-sync-every', type=int, default=0, help='compare the weights of all ranks (SHA-256) every N steps')
     parser.add_argument('--save-logits', type=int, default=0, help='write the logits of the first N benchmark rows at the end')
     args = parser.parse_args(argv)
+    if args.transformers and importlib.util.find_spec('transformers') is None:
+        raise RunError('--transformers', 'the transformers package is not installed; run without --transformers')
     for name in ('save_every', 'keep'):
         if getattr(args, name) < 1:
             raise RunError(f'--{name.replace("_", "-")}', f'must be a positive integer, got {getattr(args, name)}')
@@ -98,8 +100,7 @@ def main(argv=None):
     except RunError as error:
         print(f'error (rank {rank}): {error}', file=sys.stderr)
         return 1
-    finally:
-        engine.close()
+    engine.close()
     return 0
 
 
@@ -120,7 +121,9 @@ def library_cursor(cursor, step, accumulation):
 
 
 class TestHook:
-    """HEPHAESTUS_TORCH_TEST_HOOK=kill:RANK:STEP:WHERE or pause:RANK:STEP:WHERE:FILE (WHERE: step | save), for tests."""
+    """For tests: HEPHAESTUS_TORCH_TEST_HOOK=kill:RANK:STEP:WHERE kills rank RANK with SIGKILL, pause:RANK:STEP:WHERE:FILE
+    writes FILE and waits to be killed; WHERE is `step` (as step STEP starts) or `save` (its checkpoint folder is in
+    place, the manifest not yet switched)."""
 
     def __init__(self, rank):
         parts = os.environ.get('HEPHAESTUS_TORCH_TEST_HOOK', '').split(':')
@@ -139,4 +142,15 @@ class TestHook:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        code = main()
+    except SystemExit as stop:  # argparse: --help, or a bad option
+        code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # report, then leave without the teardown below
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: torch 1.13's gloo process group can deadlock in its destructor there (a worker
+    # thread frees a tensor and waits for the GIL that the destroying main thread holds). Files are closed by now.
+    os._exit(code)
