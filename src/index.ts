@@ -44,7 +44,7 @@ export * from './data/sources/index.js';
 export type { CorpusDocument, DocumentKind, TokenizedCorpusDocument } from './data/document.js';
 export { encodeDocuments, splitTokens } from './data/tokens.js';
 
-export { Trainer, DEFAULT_TRAIN_OPTIONS } from './train/trainer.js';
+export { Trainer, DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from './train/trainer.js';
 export type { TrainOptions, StepResult } from './train/trainer.js';
 export { AdamW } from './train/adamw.js';
 export type { AdamWOptions, AdamWState } from './train/adamw.js';
@@ -89,3 +89,11 @@ export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalPro
 export type { FeatureOptions } from './text/features.js';
 export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
+export { exportRun, benchmarkBatches } from './recipe/export-run.js';
+export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
+export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
+export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
+export {
+  encodeShardPair, decodeShard, sha256Hex, SHARD_HEADER_BYTES, RUN_SHARD_MARK, MASK_SHARD_MAGIC, MASK_SHARD_VERSION,
+} from './recipe/run-shards.js';
+export type { ShardMeta, ShardRows } from './recipe/run-shards.js';

@@ -10,3 +10,5 @@ export { fileSource, walkFiles, FILE_CHUNK_BYTES } from './data/sources/node-lin
 export type { WalkOptions } from './data/sources/node-lines.js';
 export { writeCheckpointDir, readCheckpointDir } from './store/node-dir.js';
 export { loadTokenizerFromDir, readTokenizerFiles, saveTokenizerToDir, TOKENIZER_JSON, TOKENIZER_CONFIG_JSON } from './tokenizer/node-files.js';
+export { writeRunDir, readTorchCheckpoint, pythonPackageDir } from './recipe/node-run-dir.js';
+export type { TorchManifest } from './recipe/node-run-dir.js';

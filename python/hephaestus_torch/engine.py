@@ -1,7 +1,9 @@
 """The torch half of the trainer (see train.py): process group, model, optimizer, steps, evaluation, saving."""
 import contextlib
+import hashlib
 import json
 import os
+import time
 
 import numpy as np
 import torch
@@ -13,8 +15,7 @@ from . import checkpoints
 from .errors import RunError
 from .model import build_model, load_weights, parameter_names
 from .safetensors_io import encode_safetensors, write_safetensors
-from .schedule import learning_rate
-from .train import TestHook, library_cursor, weight_digest
+from .lr_schedule import learning_rate
 
 COPIED_FILES = ('config.json', 'tokenizer.json', 'tokenizer_config.json')
 
@@ -250,3 +251,40 @@ class Engine:
         with open(temporary, 'w', encoding='utf-8') as f:
             f.writelines(json.dumps(r) + '\n' for r in keep)
         os.replace(temporary, self.metrics)
+
+
+def weight_digest(named_arrays):
+    """SHA-256 over the bytes of every parameter, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(named_arrays):
+        digest.update(name.encode('utf-8'))
+        digest.update(np.ascontiguousarray(named_arrays[name]).tobytes())
+    return digest.digest()
+
+
+def library_cursor(cursor, step, accumulation):
+    """The library's PackedDataset state after `step` steps of `accumulation` batches (src/data/packing.ts next())."""
+    calls, per_epoch = step * accumulation, cursor['rows'] // cursor['batchSize']
+    epoch, index = (0, 0) if calls == 0 else ((calls - 1) // per_epoch, ((calls - 1) % per_epoch + 1) * cursor['batchSize'])
+    return {'kind': 'packed', 'seed': cursor['seed'], 'rows': cursor['rows'], 'epoch': epoch, 'index': index}
+
+
+class TestHook:
+    """For tests: HEPHAESTUS_TORCH_TEST_HOOK=kill:RANK:STEP:WHERE kills rank RANK with SIGKILL, pause:RANK:STEP:WHERE:FILE
+    writes FILE and waits to be killed; WHERE is `step` (as step STEP starts) or `save` (its checkpoint folder is in
+    place, the manifest not yet switched)."""
+
+    def __init__(self, rank):
+        parts = os.environ.get('HEPHAESTUS_TORCH_TEST_HOOK', '').split(':')
+        self.action = parts[0] if len(parts) >= 4 and int(parts[1]) == rank else None
+        self.step, self.where, self.file = (int(parts[2]), parts[3], parts[4] if len(parts) > 4 else None) if self.action else (0, '', None)
+
+    def __call__(self, step, where):
+        if self.action is None or (step, where) != (self.step, self.where):
+            return
+        if self.action == 'kill':
+            os.kill(os.getpid(), 9)
+        with open(self.file, 'w') as f:
+            f.write(f'{os.getpid()}\n')
+        while True:  # paused until the test kills the run
+            time.sleep(0.05)

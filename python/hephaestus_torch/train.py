@@ -12,15 +12,11 @@ micro-batches. Gradient-norm clipping, AdamW's decoupled weight decay (linear we
 warm-up + cosine decay and the skipping of non-finite steps follow src/train/.
 """
 import argparse
-import hashlib
 import importlib.util
 import json
 import os
 import sys
-import time
 import traceback
-
-import numpy as np
 
 from . import checkpoints
 from .errors import RunError
@@ -102,43 +98,6 @@ def main(argv=None):
         return 1
     engine.close()
     return 0
-
-
-def weight_digest(named_arrays):
-    """SHA-256 over the bytes of every parameter, in name order."""
-    digest = hashlib.sha256()
-    for name in sorted(named_arrays):
-        digest.update(name.encode('utf-8'))
-        digest.update(np.ascontiguousarray(named_arrays[name]).tobytes())
-    return digest.digest()
-
-
-def library_cursor(cursor, step, accumulation):
-    """The library's PackedDataset state after `step` steps of `accumulation` batches (src/data/packing.ts next())."""
-    calls, per_epoch = step * accumulation, cursor['rows'] // cursor['batchSize']
-    epoch, index = (0, 0) if calls == 0 else ((calls - 1) // per_epoch, ((calls - 1) % per_epoch + 1) * cursor['batchSize'])
-    return {'kind': 'packed', 'seed': cursor['seed'], 'rows': cursor['rows'], 'epoch': epoch, 'index': index}
-
-
-class TestHook:
-    """For tests: HEPHAESTUS_TORCH_TEST_HOOK=kill:RANK:STEP:WHERE kills rank RANK with SIGKILL, pause:RANK:STEP:WHERE:FILE
-    writes FILE and waits to be killed; WHERE is `step` (as step STEP starts) or `save` (its checkpoint folder is in
-    place, the manifest not yet switched)."""
-
-    def __init__(self, rank):
-        parts = os.environ.get('HEPHAESTUS_TORCH_TEST_HOOK', '').split(':')
-        self.action = parts[0] if len(parts) >= 4 and int(parts[1]) == rank else None
-        self.step, self.where, self.file = (int(parts[2]), parts[3], parts[4] if len(parts) > 4 else None) if self.action else (0, '', None)
-
-    def __call__(self, step, where):
-        if self.action is None or (step, where) != (self.step, self.where):
-            return
-        if self.action == 'kill':
-            os.kill(os.getpid(), 9)
-        with open(self.file, 'w') as f:
-            f.write(f'{os.getpid()}\n')
-        while True:  # paused until the test kills the run
-            time.sleep(0.05)
 
 
 if __name__ == '__main__':

@@ -3,8 +3,9 @@ import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from '
 import { isObject } from '../data/formats.js';
 import { ConfigError } from '../util/errors.js';
 
-/** `format` and `version` of a run folder's `plan.json`. */
+/** `format` of a run folder's `plan.json`. */
 export const RUN_FORMAT = 'hephaestus-run';
+/** `version` of a run folder's `plan.json`. */
 export const RUN_FORMAT_VERSION = 1;
 
 /** The stages a plan may name, in recipe order. */

@@ -21,8 +21,9 @@ import { InputError } from '../util/errors.js';
 export const SHARD_HEADER_BYTES = 1024;
 /** Header int 3 of our shards ("HEPH" in little-endian byte order). */
 export const RUN_SHARD_MARK = 0x48504548;
-/** Magic number and version of a mask shard. */
+/** Header int 0 of a mask shard. */
 export const MASK_SHARD_MAGIC = 20250206;
+/** Header int 1 of a mask shard. */
 export const MASK_SHARD_VERSION = 1;
 const LLMC_MAGICS = new Map([[20240520, 2], [20240801, 4]]);
 
