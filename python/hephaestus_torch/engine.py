@@ -235,10 +235,12 @@ class Engine:
         self.log(f'saved {os.path.join(self.out, name)}')
 
     def _record(self, record):
+        """Appends a line to metrics.jsonl (rank 0); a non-finite number is written as null, which JSON can hold."""
         if self.rank == 0:
             os.makedirs(self.out, exist_ok=True)
+            clean = {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in record.items()}
             with open(self.metrics, 'a', encoding='utf-8') as f:
-                f.write(json.dumps(record) + '\n')
+                f.write(json.dumps(clean, allow_nan=False) + '\n')
 
     def _trim_metrics(self):
         """Drops records past the checkpoint resumed from (steps a killed run took after its last save)."""

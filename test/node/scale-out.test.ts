@@ -1,7 +1,8 @@
 /**
  * Scale-out to PyTorch: the library trains the nano model on Forge Stage I, exports the run, and Debian's
- * torchrun (2 processes, gloo, CPU) continues it with python/hephaestus_torch; the library continues the
- * same checkpoint on the tfjs CPU backend at the same time, and imports what PyTorch wrote.
+ * torchrun (2 processes, gloo, CPU, float32) continues it with python/hephaestus_torch; the library continues
+ * the same checkpoint at the same time, and imports what PyTorch wrote. The library side runs on WebGPU (Dawn
+ * over Mesa llvmpipe, float32): six times faster than the tfjs CPU backend for the nano step here.
  *
  * Same batches by construction: the run folder's shards hold the rows the library's PackedDataset serves,
  * in serving order, and step s of both trains rows s*8 .. s*8+7 (batch 4 x accumulation 2). Tolerances
@@ -21,13 +22,13 @@ import { benchmarkBatches, exportRun } from '../../src/recipe/export-run.js';
 import { readTorchCheckpoint, writeRunDir } from '../../src/recipe/node-run-dir.js';
 import { stageTrainOptions, type RunPlan, type StagePlan } from '../../src/recipe/run-plan.js';
 import { decodeShard } from '../../src/recipe/run-shards.js';
-import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
 import { checkpointFiles, parseCheckpoint, type CheckpointFiles } from '../../src/store/checkpoint.js';
 import { trainBpeTokenizer } from '../../src/tokenizer/bpe-trainer.js';
 import type { Tokenizer } from '../../src/tokenizer/types.js';
 import { learningRate } from '../../src/train/schedule.js';
 import { Trainer, type StepResult } from '../../src/train/trainer.js';
 import * as tf from '@tensorflow/tfjs-core';
+import { nodeWebGPU } from '../setup/node-webgpu.js';
 import { checkTorch, readMetrics, relative, runTrainer, startTrainer, type TorchRun } from '../setup/torchrun.js';
 
 /** Stage I: 22 steps of 4 x 2 rows of 32 tokens; the library trains 2, PyTorch the other 20. */
@@ -50,7 +51,7 @@ let torch: TorchRun;
 
 beforeAll(async () => {
   checkTorch();
-  await initNodeBackend({ prefer: 'cpu' });
+  expect((await nodeWebGPU()).name).toBe('webgpu');
   dir = mkdtempSync(join(tmpdir(), 'hephaestus-scale-out-'));
   runDir = join(dir, 'run');
   const documents = syntheticCorpus({ seed: 1 });
