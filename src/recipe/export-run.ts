@@ -54,7 +54,8 @@ const CHECKPOINT_DIR = 'checkpoint';
  * `checkpoint/` (the Hugging Face checkpoint with its optimizer state, byte for byte), per stage
  * `<stage>/tokens_NNNNNN.bin` + `masks_NNNNNN.bin` (the exact rows the library's `PackedDataset` would
  * serve, in serving order, for the stage's whole token budget), `benchmark/` shards, `README.md`, and
- * `plan.json` last. Everything is checked before the first file is produced.
+ * `plan.json` last. The checkpoint, the tokenizer, the stage plans and the data cursor are checked before
+ * the first file is produced (each row's token ids as it is written).
  *
  * Position: a checkpoint whose data cursor is the first stage's (same seed and rows, and the cursor the
  * library reaches after its step count) continues that stage at its step with its optimizer state;
