@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumCleanup } from './test/setup/chromium-cleanup.js';
+import { trainWithTorch } from './test/setup/torch-command.js';
 
 /**
  * Two projects:
@@ -92,6 +93,8 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: 'chromium' }],
+            // Node-side helper of test/browser/scale-out.test.ts: trains a run folder the page exported with PyTorch.
+            commands: { trainWithTorch },
           },
         },
       },

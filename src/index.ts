@@ -46,7 +46,7 @@ export * from './data/sources/index.js';
 export type { CorpusDocument, DocumentKind, TokenizedCorpusDocument } from './data/document.js';
 export { encodeDocuments, splitTokens } from './data/tokens.js';
 
-export { Trainer, DEFAULT_TRAIN_OPTIONS } from './train/trainer.js';
+export { Trainer, DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from './train/trainer.js';
 export type { TrainOptions, StepResult } from './train/trainer.js';
 export { AdamW } from './train/adamw.js';
 export type { AdamWOptions, AdamWState } from './train/adamw.js';
@@ -61,7 +61,8 @@ export { parseTrainerState } from './store/trainer-state.js';
 export type { SavedTrainerState } from './store/trainer-state.js';
 export { CheckpointStore } from './store/store.js';
 export type { BlobBackend, CheckpointInfo, CheckpointStoreOptions, LoadedCheckpoint, SaveMeta, SavePoint } from './store/store.js';
-export { MANIFEST_FORMAT, MANIFEST_VERSION, CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest, sha256Hex } from './store/manifest.js';
+export { MANIFEST_FORMAT, MANIFEST_VERSION, CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest } from './store/manifest.js';
+export { sha256Hex } from './util/sha256.js';
 export type { Manifest, ManifestEntry, ManifestFile } from './store/manifest.js';
 
 export { Rng } from './util/rng.js';
@@ -102,3 +103,11 @@ export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from '.
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
 
 export * from './eval/bfcl/index.js';
+export { exportRun, benchmarkBatches } from './recipe/export-run.js';
+export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
+export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
+export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
+export {
+  encodeShardPair, decodeShard, SHARD_HEADER_BYTES, RUN_SHARD_MARK, MASK_SHARD_MAGIC, MASK_SHARD_VERSION,
+} from './recipe/run-shards.js';
+export type { ShardMeta, ShardRows } from './recipe/run-shards.js';

@@ -15,3 +15,5 @@ export type { CheckpointFolder, FoundCheckpoint } from './store/node-folder.js';
 export { acquireFolderLock, LOCK_FILE } from './store/node-lock.js';
 export type { FolderLock, LockOwner } from './store/node-lock.js';
 export { loadTokenizerFromDir, readTokenizerFiles, saveTokenizerToDir, TOKENIZER_JSON, TOKENIZER_CONFIG_JSON } from './tokenizer/node-files.js';
+export { writeRunDir, readTorchCheckpoint, pythonPackageDir } from './recipe/node-run-dir.js';
+export type { TorchManifest } from './recipe/node-run-dir.js';

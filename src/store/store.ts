@@ -7,9 +7,10 @@
  * @module
  */
 import { CheckpointError, errorMessage } from '../util/errors.js';
+import { sha256Hex } from '../util/sha256.js';
 import type { CheckpointFiles } from './checkpoint.js';
 import {
-  CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest, sha256Hex,
+  CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest,
   type Manifest, type ManifestEntry, type ManifestFile,
 } from './manifest.js';
 

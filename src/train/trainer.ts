@@ -239,24 +239,28 @@ async function readScalars(...scalars: tf.Scalar[]): Promise<number[]> {
   return Array.from(values);
 }
 
-function validateTrainOptions(options: TrainOptions): void {
+/**
+ * Checks every field of training options; throws {@link ConfigError} naming the first bad one as
+ * `<prefix>.<field>` (e.g. `train.lr`, or `stages[0].lr` for a stage of a run plan).
+ */
+export function validateTrainOptions(options: TrainOptions, prefix = 'train'): void {
   const positiveInts = ['steps', 'accumulation', 'maxNonFiniteInARow'] as const;
   for (const field of positiveInts) {
     if (!Number.isInteger(options[field]) || options[field] < 1) {
-      throw new ConfigError(`train.${field}`, `must be a positive integer, got ${options[field]}`);
+      throw new ConfigError(`${prefix}.${field}`, `must be a positive integer, got ${options[field]}`);
     }
   }
   if (!Number.isInteger(options.warmupSteps) || options.warmupSteps < 0) {
-    throw new ConfigError('train.warmupSteps', `must be a non-negative integer, got ${options.warmupSteps}`);
+    throw new ConfigError(`${prefix}.warmupSteps`, `must be a non-negative integer, got ${options.warmupSteps}`);
   }
   for (const field of ['lr', 'minLr', 'eps', 'weightDecay', 'clipNorm'] as const) {
     if (!(options[field] >= 0) || !Number.isFinite(options[field])) {
-      throw new ConfigError(`train.${field}`, `must be a finite number >= 0, got ${options[field]}`);
+      throw new ConfigError(`${prefix}.${field}`, `must be a finite number >= 0, got ${options[field]}`);
     }
   }
   for (const field of ['beta1', 'beta2'] as const) {
     if (!(options[field] >= 0 && options[field] < 1)) {
-      throw new ConfigError(`train.${field}`, `must be in [0, 1), got ${options[field]}`);
+      throw new ConfigError(`${prefix}.${field}`, `must be in [0, 1), got ${options[field]}`);
     }
   }
 }

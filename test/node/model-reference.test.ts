@@ -1,8 +1,9 @@
 /**
  * The model against an independent reference: forward logits, the loss, and the gradient of every
  * parameter are compared with a float64 PyTorch implementation of Hugging Face's LlamaForCausalLM
- * (test/reference/llama_reference.py, run with Debian's /usr/bin/python3 + python3-torch) that loads
- * the same weights through our safetensors export and config.json.
+ * (the model of python/hephaestus_torch, the module the PyTorch trainer runs, here in float64, run with
+ * Debian's /usr/bin/python3 + python3-torch as `-m hephaestus_torch.reference`) that loads the same weights
+ * through our safetensors export and config.json.
  *
  * Metric, per tensor (the logits, and each parameter's gradient):
  *   relative error = max_i |ours_i - ref_i| / max_i |ref_i|
@@ -26,7 +27,7 @@ import { Rng } from '../../src/util/rng.js';
 import { nodeWebGPU } from '../setup/node-webgpu.js';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../reference/llama_reference.py', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('../../python', import.meta.url));
 const TOLERANCE = 1e-4;
 
 interface Case {
@@ -137,9 +138,11 @@ async function runReference(test: Case, weights: Map<string, Float32Array>, inpu
     batch: test.batch, length: test.length,
     tokens: [...inputs.tokens], targets: [...inputs.targets], mask: [...inputs.mask],
   }));
-  const run = spawnSync(PYTHON, [SCRIPT, dir], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(PYTHON, ['-m', 'hephaestus_torch.reference', dir], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, PYTHONPATH: PACKAGE_DIR },
+  });
   if (run.error || run.status !== 0) {
-    throw new Error(`${PYTHON} ${SCRIPT} failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
+    throw new Error(`${PYTHON} -m hephaestus_torch.reference failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
   }
   const file = readFloat64Safetensors(join(dir, 'reference.safetensors'));
   const grads = new Map<string, Float64Array>();
@@ -173,7 +176,7 @@ interface Row {
 
 const rows: Row[] = [];
 
-describe('LlamaModel against the float64 PyTorch reference (test/reference/llama_reference.py)', () => {
+describe('LlamaModel against the float64 PyTorch reference (python/hephaestus_torch, float64)', () => {
   const prepared = new Map<string, { weights: Map<string, Float32Array>; inputs: Inputs; ref: Reference }>();
   const dirs: string[] = [];
 

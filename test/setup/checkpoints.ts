@@ -6,7 +6,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeManifest, parseManifest, sha256Hex } from '../../src/store/manifest.js';
+import { encodeManifest, parseManifest } from '../../src/store/manifest.js';
+import { sha256Hex } from '../../src/util/sha256.js';
 import type { BlobBackend } from '../../src/store/store.js';
 import { CheckpointError } from '../../src/util/errors.js';
 
