@@ -25,7 +25,10 @@ import { defineConfig, type Plugin } from 'vite';
  * its static folder and the repository readable so the page can import ../../src directly.
  */
 
-/** Browser entry points, by output name (dist/<name>.js). A new public entry is one line here plus its `exports` subpath. */
+/**
+ * Browser entry points, by output name (dist/<name>.js). A new public entry is one line here plus its
+ * `exports` subpath; a module started as a worker (see keepWorkerUrls) is one line here and no subpath.
+ */
 const BROWSER_ENTRIES: Record<string, string> = { index: 'src/index.ts' };
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -71,6 +74,29 @@ function namedTfjsExports(): Plugin {
   };
 }
 
+/**
+ * Browser build: leaves `new Worker(new URL('./x.js', import.meta.url), ...)` as written, for the page's
+ * bundler to find (vite, webpack 5 and others bundle such a worker with its imports). Left to it, the
+ * library build would bundle the worker itself and point the URL at its own `/assets/` folder, which
+ * does not exist in the page. The worker module must then be a {@link BROWSER_ENTRIES} entry too, so it
+ * is emitted next to the module that names it. (Checked with a two-module library and a vite app.)
+ */
+function keepWorkerUrls(): Plugin {
+  const hidden = 'new __HEPHAESTUS_WORKER_URL__(';
+  return {
+    name: 'hephaestus:keep-worker-urls',
+    enforce: 'pre',
+    transform(code) {
+      const out = code.replace(/\bnew Worker\(new URL\(/g, `new Worker(${hidden}`);
+      return out === code ? undefined : { code: out, map: null };
+    },
+    renderChunk(code) {
+      if (!code.includes(hidden)) return undefined;
+      return { code: code.replaceAll(hidden, 'new URL('), map: null };
+    },
+  };
+}
+
 /** tfjs-core's Node platform module calls `require('util')`, also in its ES build. */
 const NODE_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
@@ -89,7 +115,7 @@ export default defineConfig(({ command, mode }) => {
     root: repoRoot,
     // The library ships no static assets; public/ belongs to the demo.
     publicDir: false,
-    plugins: node ? [] : [namedTfjsExports()],
+    plugins: node ? [] : [namedTfjsExports(), keepWorkerUrls()],
     worker: { format: 'es' as const },
     build: {
       outDir: fromRoot(node ? './dist/node' : './dist'),
