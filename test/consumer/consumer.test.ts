@@ -2,16 +2,20 @@
  * Importing into a web app, as a user does: `npm pack`, install the tarball into a fresh vite app
  * (no overrides, install scripts off), `vite build`, serve the build, open each page in Debian's
  * Chromium and read the losses it prints while it trains nano on WebGPU (SwiftShader).
- * The pages are the bundle cases of BENCHMARKS.md (test/consumer/app.ts `PAGES`).
+ * The pages are the bundle cases of BENCHMARKS.md (test/consumer/app.ts `PAGES`). The same install
+ * also runs the Node entry without the optional `webgpu` and type-checks against the declarations.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PAGES, buildApp, createApp, emittedFilesContaining, installedPackages, packLibrary, pageBundles, run, runPages, serveStatic,
   type PageRun,
 } from './app.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** SwiftShader compiles every WebGPU pipeline on the first step: most of a page's time. */
 const PAGE_TIMEOUT_MS = 300_000;
@@ -53,6 +57,24 @@ describe('hephaestus-web in a fresh vite app', () => {
     expect(info.name).toBe('cpu');
     expect(info.fallbackReason).toMatch(/optional package `webgpu` \(npm install webgpu@/);
     expect(info.params).toBeGreaterThan(100_000);
+  });
+
+  it("type-checks an app's use of both entries against the installed declarations (strict, no skipLibCheck)", async () => {
+    writeFileSync(join(app, 'check.ts'), [
+      "import { LlamaModel, Trainer, initBackend, resolveConfig, trainBpeTokenizer, type BackendInfo } from 'hephaestus-web';",
+      "import { initNodeBackend, type NodeAdapterKind } from 'hephaestus-web/node';",
+      'const info: BackendInfo = await initBackend();',
+      "const tokenizer = await trainBpeTokenizer(['a b c'], { vocabSize: 300 });",
+      "const model = LlamaModel.create(resolveConfig('nano', { vocabSize: tokenizer.vocabSize }));",
+      'const trainer = new Trainer(model, { steps: 1 });',
+      "const kind: NodeAdapterKind = 'opengles';",
+      'export { info, trainer, kind, initNodeBackend };',
+    ].join('\n'));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, lib: ['ES2022', 'DOM'] },
+      files: ['check.ts'],
+    }));
+    await run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   });
 
   it('builds pages without onnxruntime, each within its size target', () => {
