@@ -119,7 +119,7 @@ export async function benchPackage(): Promise<PackageResult> {
     const pages = pageBundles(appDir).map((b) => ({
       ...b,
       title: titles.get(b.page) ?? b.page,
-      onnxruntime: [...b.initialFiles, ...b.lazyFiles].some((file) => withOnnx.has(file)),
+      onnxruntime: [...b.initialFiles, ...b.lazyFiles, ...b.workerFiles].some((file) => withOnnx.has(file)),
     }));
     progress('package: tokenizer routes');
     const { date, commit } = machineInfo();
@@ -156,7 +156,7 @@ export function renderPackage(p: PackageResult): string[] {
   ), '');
   out.push(`Tarball: ${kb(p.tarballBytes)} KB.`, '');
   out.push(table(
-    ['page (test/consumer/)', 'loaded with the page KB', 'gzip KB', 'with lazy chunks KB', 'gzip KB', 'onnxruntime'],
+    ['page (test/consumer/)', 'loaded with the page KB', 'gzip KB', 'with lazy chunks and workers KB', 'gzip KB', 'onnxruntime'],
     p.pages.map((b) => [`${b.title} (\`${b.page}.html\`)`, kb(b.initialBytes), kb(b.initialGzipBytes), kb(b.totalBytes), kb(b.totalGzipBytes), b.onnxruntime ? 'yes' : 'no']),
     ['l', 'r', 'r', 'r', 'r', 'l'],
   ), '');

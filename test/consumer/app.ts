@@ -146,9 +146,11 @@ export interface PageBundle {
   initialFiles: string[];
   /** Files only reachable through dynamic `import()` (loaded on demand). */
   lazyFiles: string[];
+  /** Module workers the page's files start (`new Worker(new URL(...))`, bundled apart by vite). */
+  workerFiles: string[];
   initialBytes: number;
   initialGzipBytes: number;
-  /** Initial plus lazy. */
+  /** Initial, lazy and workers. */
   totalBytes: number;
   totalGzipBytes: number;
 }
@@ -175,28 +177,35 @@ export function pageBundles(dir: string, pages: readonly PageCase[] = PAGES): Pa
     }
     return seen;
   };
-  const size = (keys: Iterable<string>): { bytes: number; gzip: number } => {
+  const size = (files: Iterable<string>): { bytes: number; gzip: number } => {
     let bytes = 0;
     let gzip = 0;
-    for (const key of keys) {
-      const content = readFileSync(join(dist, manifest[key].file));
+    for (const file of files) {
+      const content = readFileSync(join(dist, file));
       bytes += content.length;
       gzip += gzipSync(content, { level: 9 }).length;
     }
     return { bytes, gzip };
   };
+  const workerRe = /new Worker\(new URL\([`"'](?:\.?\/)?(assets\/[^`"']+\.js)[`"']/g;
+  const workersOf = (files: string[]): string[] =>
+    [...new Set(files.flatMap((file) => [...readFileSync(join(dist, file), 'utf8').matchAll(workerRe)].map((m) => m[1])))];
   return pages.map(({ name }) => {
     const entry = `${name}.html`;
     if (!manifest[entry]) throw new Error(`the consumer app's manifest has no entry ${entry}`);
     const initial = closure([entry], (chunk) => chunk.imports ?? []);
     const all = closure([entry], (chunk) => [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]);
-    const lazy = [...all].filter((key) => !initial.has(key));
-    const initialSize = size(initial);
-    const totalSize = size(all);
+    const files = (keys: Iterable<string>): string[] => [...keys].map((key) => manifest[key].file).filter((file) => file.endsWith('.js'));
+    const initialFiles = files(initial);
+    const allFiles = files(all);
+    const workerFiles = workersOf(allFiles);
+    const initialSize = size(initialFiles);
+    const totalSize = size([...allFiles, ...workerFiles]);
     return {
       page: name,
-      initialFiles: [...initial].map((key) => manifest[key].file).filter((file) => file.endsWith('.js')),
-      lazyFiles: lazy.map((key) => manifest[key].file),
+      initialFiles,
+      lazyFiles: allFiles.filter((file) => !initialFiles.includes(file)),
+      workerFiles,
       initialBytes: initialSize.bytes,
       initialGzipBytes: initialSize.gzip,
       totalBytes: totalSize.bytes,
