@@ -7,6 +7,7 @@ import type { MatmulResult } from './matmul.js';
 import type { ForgeResult } from './forge-bench.js';
 import type { ModelResult } from './model-bench.js';
 import type { OpResult } from './ops-bench.js';
+import { renderPackage, type PackageResult } from './package-bench.js';
 import type { TokenizerResult } from './tokenizer-bench.js';
 
 export interface BenchResults {
@@ -21,6 +22,7 @@ export interface BenchResults {
   ops: { label: string; backend: string; results: OpResult[] }[];
   tokenizer?: TokenizerResult;
   forge?: ForgeResult;
+  package?: PackageResult;
   /** Variant every other one is compared with (first of bench/variants.ts). */
   baseline: string;
 }
@@ -179,7 +181,7 @@ export function renderReport(res: BenchResults): string {
     const t = res.tokenizer;
     const mbps = (ms: number) => fmt(t.bytes / MB / (ms / 1000), 2);
     const tps = (ms: number) => fmt(t.tokens / (ms / 1000), 0);
-    out.push('## Tokenizer (byte-level BPE through transformers.js)', '');
+    out.push('## Tokenizer (byte-level BPE through @huggingface/tokenizers)', '');
     out.push(`Trained on the first ${fmt(t.trainSliceBytes / 1024, 0)} KiB of \`${t.file}\` (vocab ${t.vocabSize}) in ` +
       `${fmt(t.trainMs / 1000, 2)} s; then the whole file (${fmt(t.bytes / MB, 2)} MB, ${t.tokens.toLocaleString('en-US')} tokens) encoded in one call.`, '');
     out.push(table(
@@ -192,10 +194,12 @@ export function renderReport(res: BenchResults): string {
   }
 
   if (res.forge) out.push(...renderForge(res.forge));
+  if (res.package) out.push(...renderPackage(res.package));
 
   out.push('## How to reproduce', '');
-  out.push('`npm run bench` (about 6 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
-    'writes nothing unless `--out FILE` is given). Run it on an idle machine: llvmpipe shares the CPU ' +
+  out.push('`npm run bench` (about 8 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
+    'writes nothing unless `--out FILE` is given; `npm run bench -- --only package` re-measures the package section ' +
+    'alone, in place). Run it on an idle machine: llvmpipe shares the CPU ' +
     'with everything else. New kernel sets are added as rows in `bench/variants.ts`.', '');
   return out.join('\n');
 }
@@ -275,4 +279,24 @@ function renderForge(f: ForgeResult): string[] {
     `${s.gcBaseline ? 'after a forced GC' : 'without a forced GC (none available)'}; growth = highest sample − start ` +
     `(0 when no sample exceeded the start). At the end: RSS ${mb(s.rssEnd)} MB, heapUsed ${mb(s.heapEnd)} MB (garbage not yet collected).`, '');
   return out;
+}
+
+/**
+ * `report` with the section that starts with the first line of `section` (a `## ` heading) replaced
+ * by `section`, or inserted before "## How to reproduce" when the report has none yet.
+ */
+export function replaceSection(report: string, section: string): string {
+  const heading = section.split('\n', 1)[0];
+  const lines = report.split('\n');
+  let start = lines.indexOf(heading);
+  let end = start;
+  if (start < 0) {
+    start = lines.indexOf('## How to reproduce');
+    if (start < 0) throw new Error('the report has no "## How to reproduce" section to insert before');
+    end = start;
+  } else {
+    end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+    if (end < 0) end = lines.length;
+  }
+  return [...lines.slice(0, start), ...section.replace(/\n+$/, '').split('\n'), '', ...lines.slice(end)].join('\n');
 }

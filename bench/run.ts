@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: measures training and forward throughput of the presets on WebGPU (Dawn in Node)
  * and on the tfjs CPU backend, the stock matmul ceiling, memory, the tokenizer and the Forge corpus
- * pipeline in Node (reading, BPE training, build phases, streaming memory), and writes BENCHMARKS.md. Progress goes to stderr.
+ * pipeline in Node (reading, BPE training, build phases, streaming memory), what a web app installs and
+ * ships (bench/package-bench.ts), and writes BENCHMARKS.md. Progress goes to stderr.
  *
  *   npm run bench                       full run (~6 min on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            smoke run, few iterations; prints the report, writes nothing
  *   ... --out FILE                      write the report to FILE instead
  *   ... --json FILE                     also write every raw sample as JSON
+ *   ... --only package                  only the package section (bench/package-bench.ts): replaced
+ *                                       in place in BENCHMARKS.md (or --out FILE), the rest kept
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolveConfig } from '../src/model/config.js';
 import { initBackend, type BackendInfo, type BackendName } from '../src/runtime/backend.js';
 import { initNodeBackend } from '../src/runtime/node-webgpu.js';
@@ -18,7 +21,8 @@ import { benchMatmul, type MatmulCase, type MatmulResult } from './matmul.js';
 import { benchForge, type ForgeBenchOptions } from './forge-bench.js';
 import { benchModel, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
 import { benchOps } from './ops-bench.js';
-import { renderReport, type BenchResults } from './report.js';
+import { benchPackage, renderPackage } from './package-bench.js';
+import { renderReport, replaceSection, type BenchResults } from './report.js';
 import { benchTokenizer } from './tokenizer-bench.js';
 import { VARIANTS } from './variants.js';
 
@@ -63,16 +67,27 @@ function plan(quick: boolean): Plan {
   };
 }
 
-function parseArgs(argv: string[]): { quick: boolean; out?: string; json?: string } {
-  const args: { quick: boolean; out?: string; json?: string } = { quick: false };
+interface Args {
+  quick: boolean;
+  out?: string;
+  json?: string;
+  /** Only this section, replaced in place in the existing report. */
+  only?: 'package';
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
-    else if (arg === '--out' || arg === '--json') {
+    else if (arg === '--only') {
+      if (argv[++i] !== 'package') throw new Error('--only takes one section name: package');
+      args.only = 'package';
+    } else if (arg === '--out' || arg === '--json') {
       const value = argv[++i];
       if (!value) throw new Error(`${arg} needs a file name`);
       args[arg === '--out' ? 'out' : 'json'] = value;
-    } else throw new Error(`unknown option ${arg} (usage: tsx bench/run.ts [--quick] [--out FILE] [--json FILE])`);
+    } else throw new Error(`unknown option ${arg} (usage: tsx bench/run.ts [--quick] [--out FILE] [--json FILE] [--only package])`);
   }
   if (!args.quick && !args.out) args.out = 'BENCHMARKS.md';
   return args;
@@ -102,8 +117,16 @@ async function runMatmuls(cases: MatmulCase[], backend: BackendName, into: Matmu
   for (const c of cases) into.push(await benchMatmul(c, backend));
 }
 
+/** `--only package`: measures the package and replaces its section of an existing report. */
+async function packageOnly(out: string): Promise<void> {
+  const section = renderPackage(await benchPackage()).join('\n');
+  writeFileSync(out, replaceSection(readFileSync(out, 'utf8'), section));
+  progress(`replaced the package section of ${out}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.only === 'package') return packageOnly(args.out ?? 'BENCHMARKS.md');
   const p = plan(args.quick);
   const started = performance.now();
   const machine = machineInfo();
@@ -112,6 +135,7 @@ async function main(): Promise<void> {
   // CPU-only work first, before WebGPU starts (its memory baseline is then the bare process).
   const forge = await benchForge(p.forge);
   const tokenizer = await benchTokenizer(TEXT_FILE, p.tokenizer);
+  const pkg = await benchPackage();
 
   const webgpu: BackendInfo = await initNodeBackend({ prefer: 'webgpu' });
   progress(`WebGPU adapter: ${webgpu.adapter}`);
@@ -130,7 +154,7 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - started) / 1000;
   const report = renderReport({
     machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds,
-    models, matmuls, ops, tokenizer, forge, baseline: VARIANTS[0].name,
+    models, matmuls, ops, tokenizer, forge, package: pkg, baseline: VARIANTS[0].name,
   });
   if (args.out) {
     writeFileSync(args.out, report + '\n');
@@ -139,7 +163,7 @@ async function main(): Promise<void> {
     process.stdout.write(report + '\n');
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer, forge }, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer, forge, package: pkg }, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
 }

@@ -10,7 +10,7 @@ export interface TokenizerResult {
   vocabSize: number;
   trainMs: number;
   tokens: number;
-  /** First encode of the file (the BPE word cache of transformers.js starts empty). */
+  /** First encode of the file (the BPE word cache starts empty). */
   coldMs: number;
   /** Later encodes of the same text (word cache warm). */
   warm: Measured;

@@ -149,7 +149,18 @@ export interface TransformersEmbedderOptions {
   pooling?: 'mean' | 'cls';
   /** Model revision on the Hugging Face Hub (URL form only). Default `main`. */
   revision?: string;
+  /**
+   * The @xenova/transformers module (an optional peer dependency), for bundled pages:
+   * `transformers: await import('@xenova/transformers')`. Default: imported by name at run time (Node).
+   */
+  transformers?: object;
 }
+
+/**
+ * Hidden from bundlers: a page that never asks for this embedder must build without the optional
+ * @xenova/transformers installed (bundlers fail on an import they cannot resolve, even an unused one).
+ */
+const importTransformers = (name: string): Promise<object> => import(/* @vite-ignore */ /* webpackIgnore: true */ name);
 
 /** The subset of transformers.js' global `env` that {@link TransformersEmbedder.create} sets while loading. */
 export interface XenovaEnv {
@@ -275,7 +286,7 @@ export class TransformersEmbedder implements Embedder {
     const load = async (): Promise<FeatureExtractor> => {
       let module: XenovaPipelineModule;
       try {
-        module = (await import('@xenova/transformers')) as unknown as XenovaPipelineModule;
+        module = (options.transformers ?? (await importTransformers('@xenova/transformers'))) as XenovaPipelineModule;
       } catch (cause) {
         throw new InputError(modelPathOrUrl, `could not import @xenova/transformers: ${String(cause)}`);
       }

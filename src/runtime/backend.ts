@@ -10,10 +10,11 @@ export interface BackendOptions {
   /** `'auto'` (default) tries WebGPU and falls back to the CPU backend. */
   prefer?: BackendName | 'auto';
   /**
-   * The GPU entry point. Defaults to `navigator.gpu`; Node passes the object from the `webgpu`
-   * package (see `initNodeWebGPU` in the `hephaestus-web/node` entry).
+   * The GPU entry point, or a promise of it. Defaults to `navigator.gpu`; Node passes the one from the
+   * `webgpu` package (see `initNodeBackend` in the `hephaestus-web/node` entry). A rejected promise
+   * counts as WebGPU being unavailable (with `'auto'`, the CPU backend and the reason).
    */
-  gpu?: GPU;
+  gpu?: GPU | PromiseLike<GPU>;
   /** Adapter options, e.g. `{ featureLevel: 'compatibility' }` for OpenGL ES adapters. */
   adapterOptions?: GPURequestAdapterOptions;
 }
@@ -61,7 +62,7 @@ async function initCpu(fallbackReason?: string): Promise<BackendInfo> {
 }
 
 async function initWebGPU(options: BackendOptions): Promise<BackendInfo> {
-  const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  const gpu = (await options.gpu) ?? (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) throw new BackendError('WebGPU is not available (no navigator.gpu)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', ...options.adapterOptions });
   if (!adapter) throw new BackendError('WebGPU returned no adapter');

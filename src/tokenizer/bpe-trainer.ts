@@ -142,7 +142,7 @@ class PairHeap {
 
 /**
  * Trains a byte-level BPE tokenizer (GPT-2 style) and returns it loaded through {@link loadTokenizer},
- * so it encodes and decodes with @xenova/transformers like any Hugging Face tokenizer.
+ * so it encodes and decodes like any Hugging Face tokenizer.
  *
  * Vocabulary layout: ids 0..7 are {@link SPECIAL_TOKENS} (in that order), ids 8..263 the 256 bytes
  * (byte `b` has id `8 + b`, written in GPT-2's byte-to-unicode alphabet), then one token per merge in
@@ -160,7 +160,7 @@ class PairHeap {
  * pre-tokenizer with `add_prefix_space: false`, ByteLevel post-processor and decoder, the specials as
  * special added tokens) and a `tokenizer_config.json` (`PreTrainedTokenizerFast`,
  * `clean_up_tokenization_spaces: false`, bos = eos = `<|endoftext|>`, pad = `<|pad|>`, the other
- * specials as `additional_special_tokens`), loadable by transformers.js and by Python
+ * specials as `additional_special_tokens`), loadable by transformers.js, `@huggingface/tokenizers` and Python
  * `tokenizers` / `transformers`.
  *
  * @param texts the corpus, as strings (sync or async iterable)

@@ -1,7 +1,7 @@
 /**
  * GPT-2's byte-level alphabet and pre-tokenisation pattern, shared by the BPE trainer and the tests.
  * They are the same as those of Hugging Face `tokenizers` (`ByteLevel` pre-tokenizer with
- * `use_regex: true`) and of @xenova/transformers, so that what the trainer counts is exactly what
+ * `use_regex: true`) and of `@huggingface/tokenizers` (and transformers.js), so that what the trainer counts is exactly what
  * the loaded tokenizer later splits.
  * @module
  */

@@ -1,6 +1,6 @@
+import { BPE, Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ConfigError, TokenizerError } from '../util/errors.js';
 import { SPECIAL_TOKENS, type SpecialTokenIds, type Tokenizer, type TokenizerFiles } from './types.js';
-import type { PreTrainedTokenizer } from '@xenova/transformers/src/tokenizers.js';
 
 /** What {@link loadTokenizer} does when the files lack some of the special tokens of {@link SPECIAL_TOKENS}. */
 export type MissingSpecialTokens = 'add' | 'error';
@@ -22,35 +22,6 @@ export interface LoadTokenizerOptions {
   missingSpecialTokens?: MissingSpecialTokens;
 }
 
-interface XenovaModule {
-  PreTrainedTokenizer: typeof PreTrainedTokenizer;
-}
-
-let xenovaModule: Promise<XenovaModule> | undefined;
-
-/**
- * Imports the tokenizer module of @xenova/transformers on first use (not the package root, whose
- * models/processors pull in onnxruntime sessions and the native `sharp`). Also sets
- * `env.allowRemoteModels = false` on the library's global env: this layer never asks transformers.js
- * to fetch anything (it builds tokenizers from in-memory JSON), and this makes sure nothing does.
- */
-function importXenova(): Promise<XenovaModule> {
-  xenovaModule ??= (async () => {
-    try {
-      const [envModule, tokenizers] = await Promise.all([
-        import('@xenova/transformers/src/env.js'),
-        import('@xenova/transformers/src/tokenizers.js'),
-      ]);
-      envModule.env.allowRemoteModels = false;
-      return { PreTrainedTokenizer: tokenizers.PreTrainedTokenizer };
-    } catch (cause) {
-      xenovaModule = undefined;
-      throw new TokenizerError(`could not import @xenova/transformers tokenizers: ${String(cause)}`, { cause });
-    }
-  })();
-  return xenovaModule;
-}
-
 type JsonObject = Record<string, unknown>;
 
 function isObject(x: unknown): x is JsonObject {
@@ -63,7 +34,7 @@ export function addedTokenEntry(id: number, content: string): JsonObject {
 }
 
 /**
- * Copies and normalises the files: fills the optional top-level keys of tokenizer.json that transformers.js
+ * Copies and normalises the files: fills the optional top-level keys of tokenizer.json that the reader
  * requires (`added_tokens`, `normalizer`, `pre_tokenizer`, `post_processor`, `decoder`) and converts
  * merges written as pairs (`[["a","b"], ...]`, tokenizers >= 0.20) to the `"a b"` form that every
  * reader understands.
@@ -104,25 +75,53 @@ function normaliseFiles(files: TokenizerFiles): { json: JsonObject; config: Json
   return { json, config };
 }
 
-function buildXenova(mod: XenovaModule, json: JsonObject, config: JsonObject): PreTrainedTokenizer {
+/**
+ * The reader: Hugging Face's pure-JS tokenizers (the tokenizer code of transformers.js as its own package,
+ * no dependencies). Chosen over importing transformers.js' tokenizer module, whose imports reach
+ * onnxruntime: same ids on every file of ../shared/data, a twentieth of the bundle (BENCHMARKS.md).
+ */
+function buildReader(json: JsonObject, config: JsonObject): HfTokenizer {
+  let tok: HfTokenizer;
   try {
-    return new mod.PreTrainedTokenizer(json, config);
+    tok = new HfTokenizer(json, config);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    throw new TokenizerError(`tokenizer.json could not be loaded by transformers.js: ${why}`, { cause });
+    throw new TokenizerError(`tokenizer.json could not be loaded: ${why}`, { cause });
   }
+  if (tok.model instanceof BPE) useFastWordCache(tok.model);
+  return tok;
 }
 
-function maxId(tok: PreTrainedTokenizer): number {
+/**
+ * Replaces the BPE model's word cache. Version 0.2's LRU deletes and re-inserts a Map entry on every
+ * hit, which made encoding about 2x slower than transformers.js here (interleaved runs on
+ * tinyshakespeare); a Map emptied when full memoises the same words (so the same ids) without that.
+ */
+function useFastWordCache(model: BPE): void {
+  const words = new Map<string, string[]>();
+  const capacity = model.cache_capacity;
+  const cache = {
+    get: (word: string): string[] | undefined => words.get(word),
+    put: (word: string, pieces: string[]): void => {
+      if (words.size >= capacity) words.clear();
+      words.set(word, pieces);
+    },
+    clear: (): void => words.clear(),
+  };
+  // The declared type is the library's LRU class (private fields): same methods, nominal type.
+  model.cache = cache as unknown as BPE['cache'];
+}
+
+function maxId(tok: HfTokenizer): number {
   let max = -1;
-  for (const id of tok.model.tokens_to_ids.values()) if (id > max) max = id;
+  for (const id of tok.get_vocab(true).values()) if (id > max) max = id;
   return max;
 }
 
 /**
- * Builds a {@link Tokenizer} from Hugging Face tokenizer files, offline: the files are handed to
- * @xenova/transformers' `PreTrainedTokenizer` in memory, nothing is fetched. Encoding and decoding are
- * the library's own (one implementation for tokenizers trained here and loaded ones).
+ * Builds a {@link Tokenizer} from Hugging Face tokenizer files, offline: the files are read in memory by
+ * `@huggingface/tokenizers`, nothing is fetched. One implementation for tokenizers trained here and
+ * loaded ones.
  *
  * - `encode` adds no BOS/EOS (`add_special_tokens: false`); the eight {@link SPECIAL_TOKENS} (and any
  *   other added token) written literally in the text map to their ids.
@@ -144,8 +143,7 @@ export async function loadTokenizer(files: TokenizerFiles, options: LoadTokenize
     throw new ConfigError('missingSpecialTokens', `must be 'add' or 'error', got ${JSON.stringify(mode)}`);
   }
   const { json, config } = normaliseFiles(files);
-  const mod = await importXenova();
-  let tok = buildXenova(mod, json, config);
+  let tok = buildReader(json, config);
 
   // Make sure every special token of the template is a declared added token.
   const addedTokens = json.added_tokens as JsonObject[];
@@ -155,7 +153,7 @@ export async function loadTokenizer(files: TokenizerFiles, options: LoadTokenize
   let changed = false;
   for (const content of Object.values(SPECIAL_TOKENS)) {
     if (declared.has(content)) continue;
-    let id = tok.model.tokens_to_ids.get(content);
+    let id = tok.token_to_id(content);
     if (id === undefined) {
       if (mode === 'error') {
         missing.push(content);
@@ -177,14 +175,12 @@ export async function loadTokenizer(files: TokenizerFiles, options: LoadTokenize
         ` (load it with missingSpecialTokens: 'add' to append ${missing.length > 1 ? 'them' : 'it'})`,
     );
   }
-  if (changed) tok = buildXenova(mod, json, config);
+  if (changed) tok = buildReader(json, config);
 
-  const ids = tok.model.tokens_to_ids;
   const special = Object.fromEntries(
-    Object.entries(SPECIAL_TOKENS).map(([role, content]) => [role, ids.get(content) as number]),
+    Object.entries(SPECIAL_TOKENS).map(([role, content]) => [role, tok.token_to_id(content) as number]),
   ) as unknown as SpecialTokenIds;
   const vocabSize = maxId(tok) + 1;
-  const vocab = tok.model.vocab;
   const files_: TokenizerFiles = { tokenizerJson: json, tokenizerConfig: config };
 
   return {
@@ -193,7 +189,7 @@ export async function loadTokenizer(files: TokenizerFiles, options: LoadTokenize
     encode(text: string): number[] {
       if (typeof text !== 'string') throw new TokenizerError(`encode: expected a string, got ${typeof text}`);
       if (text.length === 0) return [];
-      const out = tok.encode(text, null, { add_special_tokens: false });
+      const out = tok.encode(text, { add_special_tokens: false }).ids;
       for (let i = 0; i < out.length; i++) {
         if (out[i] === undefined) {
           throw new TokenizerError(`encode: the tokenizer has no id (and no unk_token) for a piece of ${JSON.stringify(text.slice(0, 40))}`);
@@ -206,7 +202,7 @@ export async function loadTokenizer(files: TokenizerFiles, options: LoadTokenize
       if (arr.length === 0) return '';
       for (let i = 0; i < arr.length; i++) {
         const id = arr[i];
-        if (!Number.isInteger(id) || id < 0 || id >= vocabSize || vocab[id] === undefined) {
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSize || tok.id_to_token(id) === undefined) {
           throw new TokenizerError(`decode: ids[${i}] = ${String(id)} is not a token id (vocabulary size ${vocabSize})`);
         }
       }

@@ -1,5 +1,5 @@
 /**
- * Tokenizer layer: one {@link Tokenizer} interface over @xenova/transformers tokenizers, byte-level BPE
+ * Tokenizer layer: one {@link Tokenizer} interface over `@huggingface/tokenizers`, byte-level BPE
  * training that emits standard Hugging Face files, and the chat / tool-call template.
  * Browser-safe; the node:fs helpers live in `./node-files.js` (re-exported by the Node entry point).
  * @module

