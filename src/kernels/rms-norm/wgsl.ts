@@ -1,0 +1,148 @@
+/**
+ * WGSL of the fused RMSNorm. One workgroup owns a row (forward) or a block of rows (backward); its
+ * threads stride over the columns, keep their columns in registers, and meet once per row in
+ * workgroup memory to share the row's sums (one barrier per row: every thread adds up all partial
+ * sums itself instead of a tree reduction). Shaders are specialised on the row width.
+ */
+import { WGSL_GROUP_INDEX } from '../webgpu/grid.js';
+
+/** Rows per workgroup in the backward pass: the partial weight gradients are `[rows / 8, width]`. */
+export const BACKWARD_ROWS_PER_GROUP = 8;
+
+/** Threads per workgroup for rows of `width`: enough for a few columns each. */
+export function threadsFor(width: number): number {
+  return width > 512 ? 256 : 64;
+}
+
+function header(width: number): string {
+  const threads = threadsFor(width);
+  return `
+const D: u32 = ${width}u;
+const WG: u32 = ${threads}u;
+const PER: u32 = ${Math.ceil(width / threads)}u;
+${WGSL_GROUP_INDEX}`;
+}
+
+/** Forward: `y = x * rsqrt(mean(x^2) + eps) * w`; bindings x, w, y, params. */
+export function forwardShader(width: number): string {
+  return `${header(width)}
+struct Params { rows: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+var<workgroup> partial: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = groupIndex(wid, groups);
+  if (row >= params.rows) { return; }
+  let base = row * D;
+  var xs: array<f32, PER>;
+  var squares = 0.0;
+  for (var k = 0u; k < PER; k++) {
+    let c = lid + k * WG;
+    if (c < D) {
+      xs[k] = x[base + c];
+      squares += xs[k] * xs[k];
+    }
+  }
+  partial[lid] = squares;
+  workgroupBarrier();
+  var total = 0.0;
+  for (var i = 0u; i < WG; i++) { total += partial[i]; }
+  let scale = 1.0 / sqrt(total / f32(D) + params.eps);
+  for (var k = 0u; k < PER; k++) {
+    let c = lid + k * WG;
+    if (c < D) { y[base + c] = xs[k] * scale * w[c]; }
+  }
+}`;
+}
+
+/**
+ * Backward over blocks of rows: `dx` per row, and the block's partial sums of
+ * `dw = sum_rows(dy * x * rsqrt(...))`; bindings x, w, dy, dx, partials, params.
+ */
+export function backwardShader(width: number): string {
+  return `${header(width)}
+const RPG: u32 = ${BACKWARD_ROWS_PER_GROUP}u;
+struct Params { rows: u32, blocks: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+// Two slots, used by alternate rows, so one barrier per row keeps writers and readers apart.
+var<workgroup> sums: array<vec2<f32>, 2u * WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let block = groupIndex(wid, groups);
+  if (block >= params.blocks) { return; }
+  var ws: array<f32, PER>;
+  var dw: array<f32, PER>;
+  for (var k = 0u; k < PER; k++) {
+    let c = lid + k * WG;
+    ws[k] = select(0.0, w[min(c, D - 1u)], c < D);
+    dw[k] = 0.0;
+  }
+  for (var r = 0u; r < RPG; r++) {
+    let row = block * RPG + r;
+    if (row >= params.rows) { break; }
+    let base = row * D;
+    var xs: array<f32, PER>;
+    var gs: array<f32, PER>;
+    var part = vec2<f32>(0.0, 0.0);
+    for (var k = 0u; k < PER; k++) {
+      let c = lid + k * WG;
+      if (c < D) {
+        xs[k] = x[base + c];
+        gs[k] = dy[base + c];
+        part += vec2<f32>(xs[k] * xs[k], gs[k] * ws[k] * xs[k]);
+      }
+    }
+    let slot = (r & 1u) * WG;
+    sums[slot + lid] = part;
+    workgroupBarrier();
+    var total = vec2<f32>(0.0, 0.0);
+    for (var i = 0u; i < WG; i++) { total += sums[slot + i]; }
+    let scale = 1.0 / sqrt(total.x / f32(D) + params.eps);
+    let coupling = scale * scale * scale * total.y / f32(D);
+    for (var k = 0u; k < PER; k++) {
+      let c = lid + k * WG;
+      if (c < D) {
+        dx[base + c] = scale * gs[k] * ws[k] - xs[k] * coupling;
+        dw[k] += gs[k] * xs[k] * scale;
+      }
+    }
+  }
+  for (var k = 0u; k < PER; k++) {
+    let c = lid + k * WG;
+    if (c < D) { partials[block * D + c] = dw[k]; }
+  }
+}`;
+}
+
+/** Sums the backward pass's partials over blocks: `dw[c] = sum_b partials[b, c]`; bindings partials, dw, params. */
+export function reduceShader(width: number): string {
+  return `
+const D: u32 = ${width}u;
+${WGSL_GROUP_INDEX}
+struct Params { blocks: u32 }
+@group(0) @binding(0) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let c = groupIndex(wid, groups) * 64u + lid;
+  if (c >= D) { return; }
+  var total = 0.0;
+  for (var b = 0u; b < params.blocks; b++) { total += partials[b * D + c]; }
+  dw[c] = total;
+}`;
+}
