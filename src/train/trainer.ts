@@ -148,9 +148,9 @@ export class Trainer {
 
   /** Frees a prepared step that will not be applied. */
   discard(prepared: PreparedStep): void {
-    tf.dispose([...prepared.grads.values()]);
-    // The read-back may still use the tensor; free it once that is done, whatever its outcome.
-    void prepared.values.then(() => prepared.stats.dispose(), () => prepared.stats.dispose());
+    // The read-back's copy is already recorded; without its tensor it fails, which nobody awaits.
+    prepared.values.catch(() => undefined);
+    tf.dispose([...prepared.grads.values(), prepared.stats]);
   }
 
   /** Sums gradients and losses over the step's micro-batches; on an error nothing stays allocated. */

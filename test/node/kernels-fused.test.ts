@@ -6,10 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { webgpuOps } from '../../src/kernels/webgpu/set.js';
+import type { Batch, BatchSource } from '../../src/data/batch.js';
+import { tfjsOps, type Ops } from '../../src/kernels/index.js';
 import { overrideDeviceLimits } from '../../src/kernels/webgpu/dispatch.js';
+import { webgpuOps } from '../../src/kernels/webgpu/set.js';
+import { resolveConfig } from '../../src/model/config.js';
+import { LlamaModel } from '../../src/model/model.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { Rng } from '../../src/util/rng.js';
-import { checkKernel } from '../setup/kernel-harness.js';
+import { checkKernel, relativeError } from '../setup/kernel-harness.js';
 import { nodeWebGPU } from '../setup/node-webgpu.js';
 import { checkAdamWStep, checkLargeVocabulary, checkStepStats, crossEntropyCase, fusedCases, rmsNormCase, ropeCase, swigluCase } from '../setup/fused-checks.js';
 import { opCases } from '../setup/op-cases.js';
@@ -87,3 +92,85 @@ describe('fused kernels under artificially small device limits (WebGPU)', () => 
     tf.dispose([x, w, logits, targets, weights]);
   });
 });
+
+describe('training with the fused kernels on WebGPU', () => {
+  // Odd sizes: vocabulary 67, head size 8 in 3 query heads over 1 key/value head, FFN 37, a loss mask.
+  const config = resolveConfig('nano', { vocabSize: 67, dModel: 24, nHeads: 3, nKvHeads: 1, ffnHidden: 37, nLayers: 2, contextLength: 16 });
+  const rng = new Rng(21);
+  const [batch, length] = [3, 13];
+  const draw = () => Int32Array.from({ length: batch * length }, () => rng.int(config.vocabSize));
+  const fixed: Batch = {
+    batchSize: batch, seqLen: length, inputs: draw(), targets: draw(),
+    mask: Float32Array.from({ length: batch * length }, (_, i) => (i % 5 === 2 ? 0 : 1)),
+  };
+  const source: BatchSource = { next: () => fixed, state: () => ({ kind: 'fixed' }), restore: () => {} };
+
+  it('one step: the loss and every parameter gradient match the stock composition within 1e-4', async () => {
+    await nodeWebGPU();
+    await tf.setBackend('webgpu');
+    const model = LlamaModel.create(config, { seed: 4 });
+    const shape: [number, number] = [batch, length];
+    const [inputs, targets, mask] = [tf.tensor2d(fixed.inputs, shape, 'int32'), tf.tensor2d(fixed.targets, shape, 'int32'), tf.tensor2d(fixed.mask, shape)];
+    const lossAndGrads = async (ops: Ops) => {
+      model.useOps(ops);
+      const { value, grads } = tf.variableGrads(() => model.loss(inputs, targets, mask));
+      const out = { loss: (await value.data())[0], grads: new Map<string, Float32Array>() };
+      for (const [name, variable] of model.params) out.grads.set(name, (await grads[variable.name].data()) as Float32Array);
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const stock = await lossAndGrads(tfjsOps);
+    const ours = await lossAndGrads(webgpuOps);
+    expect(Math.abs(ours.loss - stock.loss) / stock.loss).toBeLessThan(1e-4);
+    const errors = [...stock.grads].map(([name, want]) => ({ name, error: relativeError(ours.grads.get(name)!, want, name) }));
+    const worst = errors.reduce((a, b) => (b.error > a.error ? b : a));
+    console.info(`fused vs stock: loss ${Math.abs(ours.loss - stock.loss) / stock.loss}, worst gradient ${worst.error} (${worst.name})`);
+    expect(errors.filter((e) => !(e.error < 1e-4))).toEqual([]);
+    tf.dispose([inputs, targets, mask]);
+    model.dispose();
+  });
+
+  it('Trainer steps follow the stock composition, launch fewer kernels, and skip a NaN step on the device', async () => {
+    await nodeWebGPU();
+    await tf.setBackend('webgpu');
+    const run = async (base: Ops) => {
+      const model = LlamaModel.create(config, { seed: 4 });
+      let call = 0;
+      // The third step's loss (and so every gradient) is NaN.
+      model.useOps({ ...base, crossEntropy: (l, t, w) => (++call === 3 ? tf.mul(base.crossEntropy(l, t, w), NaN) as tf.Scalar : base.crossEntropy(l, t, w)) });
+      const trainer = new Trainer(model, { steps: 10, lr: 1e-2, warmupSteps: 0 });
+      const results = [await trainer.step(source), await trainer.step(source)];
+      const before = await state(model, trainer);
+      results.push(await trainer.step(source));
+      const after = await state(model, trainer);
+      const profile = await tf.profile(async () => void results.push(await trainer.step(source)));
+      const final = (await state(model, trainer)).params;
+      trainer.dispose();
+      model.dispose();
+      return { results, before, after, kernels: profile.kernels.length, final };
+    };
+    const stock = await run(tfjsOps);
+    const ours = await run(webgpuOps);
+    for (const [i, result] of ours.results.entries()) {
+      const want = stock.results[i];
+      expect(result.skipped).toBe(want.skipped);
+      if (!want.skipped) {
+        expect(Math.abs(result.loss - want.loss) / want.loss, `step ${i + 1} loss`).toBeLessThan(1e-4);
+        expect(Math.abs(result.gradNorm - want.gradNorm) / want.gradNorm, `step ${i + 1} gradient norm`).toBeLessThan(1e-4);
+      }
+    }
+    expect(ours.results.map((r) => r.skipped)).toEqual([false, false, true, false]);
+    expect(ours.after).toEqual(ours.before);
+    for (const [name, want] of stock.final) expect(relativeError(ours.final.get(name)!, want, name), name).toBeLessThan(1e-3);
+    console.info(`kernels per training step: stock ${stock.kernels}, fused ${ours.kernels}`);
+    expect(ours.kernels).toBeLessThan(stock.kernels);
+  });
+});
+
+/** Every parameter and moment, and the optimizer's step count, read back. */
+async function state(model: LlamaModel, trainer: Trainer) {
+  const params = new Map<string, Float32Array>();
+  for (const [name, variable] of model.params) params.set(name, (await variable.data()) as Float32Array);
+  const { step, moments } = await trainer.optimizer.saveState();
+  return { params, step, moments };
+}
