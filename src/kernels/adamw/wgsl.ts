@@ -1,8 +1,9 @@
 /**
- * WGSL of the optimizer step on the device: the global gradient norm (sums of squares per workgroup,
- * then one workgroup that turns them into the step's statistics) and the AdamW update of several
- * parameters per dispatch. Shaders bind a fixed number of tensors ("slots"), so each is generated
- * for its slot count; a workgroup finds its slot from the slots' first workgroup indices (uniforms).
+ * WGSL of the optimizer step on the device: the global gradient norm (sums of squares per workgroup
+ * over several gradients per dispatch, then one workgroup that turns them into the step's
+ * statistics) and the AdamW update of one parameter per dispatch. The sum-of-squares shader binds a
+ * fixed number of gradients ("slots") and is generated per slot count; a workgroup finds its slot
+ * from the slots' first workgroup indices (uniforms).
  */
 import { WGSL_GROUP_INDEX, WGSL_IS_FINITE } from '../webgpu/grid.js';
 
@@ -10,8 +11,6 @@ import { WGSL_GROUP_INDEX, WGSL_IS_FINITE } from '../webgpu/grid.js';
 export const THREADS = 256;
 /** Elements a sum-of-squares workgroup reads (8 per thread). */
 export const SQUARES_CHUNK = THREADS * 8;
-/** Elements an update workgroup writes (4 per thread). */
-export const UPDATE_CHUNK = THREADS * 4;
 
 const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 
@@ -21,8 +20,8 @@ function slotOf(slots: number): string {
 }
 
 /** Uniform fields per slot: element count and first workgroup. */
-function slotFields(slots: number, extra = ''): string {
-  return range(slots).map((s) => `count${s}: u32, start${s}: u32,${extra.replaceAll('#', String(s))}`).join('\n  ');
+function slotFields(slots: number): string {
+  return range(slots).map((s) => `count${s}: u32, start${s}: u32,`).join('\n  ');
 }
 
 /**
@@ -106,47 +105,33 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 }
 
 /**
- * AdamW of `slots` parameters in place, UPDATE_CHUNK elements per workgroup; nothing is written
- * when `stats[3]` is 0. Bindings stats, then p, g, m, v per slot, then params.
+ * AdamW of one parameter in place, one element per thread; nothing is written when `stats[3]` is 0.
+ * Bindings stats, p, g, m, v, params.
  */
-export function adamwShader(slots: number): string {
-  const bindings = range(slots).map((s) => ['p', 'g', 'm', 'v'].map((name, k) =>
-    `@group(0) @binding(${1 + 4 * s + k}) var<storage, ${name === 'g' ? 'read' : 'read_write'}> ${name}${s}: array<f32>;`).join('\n')).join('\n');
-  const updates = range(slots).map((s) => `
-fn update${s}(first: u32, lid: u32, scale: f32) {
-  for (var e = 0u; e < ${UPDATE_CHUNK / THREADS}u; e++) {
-    let i = first + e * ${THREADS}u + lid;
-    if (i < params.count${s}) {
-      let g = g${s}[i] * scale;
-      let m = params.beta1 * m${s}[i] + params.oneMinusBeta1 * g;
-      let v = params.beta2 * v${s}[i] + params.oneMinusBeta2 * g * g;
-      m${s}[i] = m;
-      v${s}[i] = v;
-      let delta = (m * params.mCorrection) / (sqrt(v * params.vCorrection) + params.eps);
-      p${s}[i] = p${s}[i] * params.keep${s} - params.lr * delta;
-    }
-  }
-}`).join('');
-  const pick = range(slots).map((s) => `if (slot == ${s}u) { update${s}((group - params.start${s}) * ${UPDATE_CHUNK}u, lid, scale); }`).join('\n  ');
+export function adamwShader(): string {
   return `
 ${WGSL_GROUP_INDEX}
 struct Params {
-  groups: u32, lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
-  mCorrection: f32, vCorrection: f32, eps: f32,
-  ${slotFields(slots, ' keep#: f32,')}
+  count: u32, lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
+  mCorrection: f32, vCorrection: f32, eps: f32, keep: f32,
 }
 @group(0) @binding(0) var<storage, read> stats: array<f32>;
-${bindings}
-@group(0) @binding(${1 + 4 * slots}) var<uniform> params: Params;
-${updates}
+@group(0) @binding(1) var<storage, read_write> p: array<f32>;
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let group = groupIndex(wid, groups);
-  if (group >= params.groups || stats[3] == 0.0) { return; }
-  let scale = stats[2];
-  ${slotOf(slots)}
-  ${pick}
+  let i = groupIndex(wid, groups) * ${THREADS}u + lid;
+  if (i >= params.count || stats[3] == 0.0) { return; }
+  let grad = g[i] * stats[2];
+  let mi = params.beta1 * m[i] + params.oneMinusBeta1 * grad;
+  let vi = params.beta2 * v[i] + params.oneMinusBeta2 * grad * grad;
+  m[i] = mi;
+  v[i] = vi;
+  p[i] = p[i] * params.keep - params.lr * (mi * params.mCorrection) / (sqrt(vi * params.vCorrection) + params.eps);
 }`;
 }

@@ -4,10 +4,10 @@
  * each row's log-sum-exp, and the backward recomputes the softmax from the logits and it. Rows of
  * weight 0 (the loss mask) are skipped: they read nothing and get a zero gradient.
  */
-import { WGSL_GROUP_INDEX } from '../webgpu/grid.js';
+import { WGSL_GROUP_INDEX, wgslWorkgroupReduce } from '../webgpu/grid.js';
 
 /** Threads per workgroup (per row). */
-export const CE_THREADS = 256;
+export const CE_THREADS = 64;
 
 const BINDINGS = `
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
@@ -27,8 +27,8 @@ struct Params { rows: u32, vocab: u32 }
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
-var<workgroup> maxima: array<f32, ${CE_THREADS}>;
-var<workgroup> sums: array<f32, ${CE_THREADS}>;
+${wgslWorkgroupReduce('rowMax', 'f32', CE_THREADS, 'max(a, b)')}
+${wgslWorkgroupReduce('rowSum', 'f32', CE_THREADS, 'a + b')}
 
 ${WORKGROUP_MAIN} {
   let row = groupIndex(wid, groups);
@@ -40,19 +40,11 @@ ${WORKGROUP_MAIN} {
   let base = row * params.vocab;
   var best = -3.0e38;
   for (var j = lid; j < params.vocab; j += ${CE_THREADS}u) { best = max(best, logits[base + j]); }
-  maxima[lid] = best;
-  workgroupBarrier();
-  var rowMax = maxima[0];
-  for (var i = 1u; i < ${CE_THREADS}u; i++) { rowMax = max(rowMax, maxima[i]); }
+  let top = rowMax(best, lid);
   var total = 0.0;
-  for (var j = lid; j < params.vocab; j += ${CE_THREADS}u) { total += exp(logits[base + j] - rowMax); }
-  sums[lid] = total;
-  workgroupBarrier();
-  if (lid == 0u) {
-    var rowSum = 0.0;
-    for (var i = 0u; i < ${CE_THREADS}u; i++) { rowSum += sums[i]; }
-    lse[row] = rowMax + log(rowSum);
-  }
+  for (var j = lid; j < params.vocab; j += ${CE_THREADS}u) { total += exp(logits[base + j] - top); }
+  let sum = rowSum(total, lid);
+  if (lid == 0u) { lse[row] = top + log(sum); }
 }`;
 }
 
@@ -68,7 +60,7 @@ ${BINDINGS}
 @group(0) @binding(4) var<storage, read_write> loss: array<f32>;
 @group(0) @binding(5) var<storage, read_write> inverse: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
-var<workgroup> partial: array<vec2<f32>, ${CE_THREADS}>;
+${wgslWorkgroupReduce('totals', 'vec2<f32>', CE_THREADS, 'a + b')}
 
 ${WORKGROUP_MAIN} {
   var acc = vec2<f32>(0.0, 0.0);
@@ -79,11 +71,8 @@ ${WORKGROUP_MAIN} {
       acc += vec2<f32>(w * (lse[r] - logits[r * params.vocab + goal]), w);
     }
   }
-  partial[lid] = acc;
-  workgroupBarrier();
+  let total = totals(acc, lid);
   if (lid == 0u) {
-    var total = vec2<f32>(0.0, 0.0);
-    for (var i = 0u; i < ${CE_THREADS}u; i++) { total += partial[i]; }
     let scale = 1.0 / max(total.y, 1e-9);
     loss[0] = total.x * scale;
     inverse[0] = scale;

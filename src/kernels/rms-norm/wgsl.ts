@@ -1,17 +1,16 @@
 /**
  * WGSL of the fused RMSNorm. One workgroup owns a row (forward) or a block of rows (backward); its
- * threads stride over the columns, keep their columns in registers, and meet once per row in
- * workgroup memory to share the row's sums (one barrier per row: every thread adds up all partial
- * sums itself instead of a tree reduction). Shaders are specialised on the row width.
+ * threads stride over the columns, keep their columns in registers, and share each row's sums
+ * through one workgroup reduction. Shaders are specialised on the row width.
  */
-import { WGSL_GROUP_INDEX } from '../webgpu/grid.js';
+import { WGSL_GROUP_INDEX, wgslWorkgroupReduce } from '../webgpu/grid.js';
 
 /** Rows per workgroup in the backward pass: the partial weight gradients are `[rows / 8, width]`. */
 export const BACKWARD_ROWS_PER_GROUP = 8;
 
-/** Threads per workgroup for rows of `width`: enough for a few columns each. */
+/** Threads per workgroup for rows of `width`: a few columns each. */
 export function threadsFor(width: number): number {
-  return width > 512 ? 256 : 64;
+  return width > 512 ? 256 : width > 128 ? 64 : 32;
 }
 
 function header(width: number): string {
@@ -31,7 +30,7 @@ struct Params { rows: u32, eps: f32 }
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
-var<workgroup> partial: array<f32, WG>;
+${wgslWorkgroupReduce('rowSum', 'f32', threadsFor(width), 'a + b')}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -43,16 +42,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var squares = 0.0;
   for (var k = 0u; k < PER; k++) {
     let c = lid + k * WG;
-    if (c < D) {
-      xs[k] = x[base + c];
-      squares += xs[k] * xs[k];
-    }
+    xs[k] = select(0.0, x[base + min(c, D - 1u)], c < D);
+    squares += xs[k] * xs[k];
   }
-  partial[lid] = squares;
-  workgroupBarrier();
-  var total = 0.0;
-  for (var i = 0u; i < WG; i++) { total += partial[i]; }
-  let scale = 1.0 / sqrt(total / f32(D) + params.eps);
+  let scale = 1.0 / sqrt(rowSum(squares, lid) / f32(D) + params.eps);
   for (var k = 0u; k < PER; k++) {
     let c = lid + k * WG;
     if (c < D) { y[base + c] = xs[k] * scale * w[c]; }
@@ -74,8 +67,7 @@ struct Params { rows: u32, blocks: u32, eps: f32 }
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
-// Two slots, used by alternate rows, so one barrier per row keeps writers and readers apart.
-var<workgroup> sums: array<vec2<f32>, 2u * WG>;
+${wgslWorkgroupReduce('rowSums', 'vec2<f32>', threadsFor(width), 'a + b')}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -89,34 +81,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     ws[k] = select(0.0, w[min(c, D - 1u)], c < D);
     dw[k] = 0.0;
   }
-  for (var r = 0u; r < RPG; r++) {
-    let row = block * RPG + r;
-    if (row >= params.rows) { break; }
-    let base = row * D;
+  let rows = min(RPG, params.rows - block * RPG);
+  for (var r = 0u; r < rows; r++) {
+    let base = (block * RPG + r) * D;
     var xs: array<f32, PER>;
     var gs: array<f32, PER>;
     var part = vec2<f32>(0.0, 0.0);
     for (var k = 0u; k < PER; k++) {
       let c = lid + k * WG;
-      if (c < D) {
-        xs[k] = x[base + c];
-        gs[k] = dy[base + c];
-        part += vec2<f32>(xs[k] * xs[k], gs[k] * ws[k] * xs[k]);
-      }
+      let i = base + min(c, D - 1u);
+      xs[k] = select(0.0, x[i], c < D);
+      gs[k] = select(0.0, dy[i], c < D);
+      part += vec2<f32>(xs[k] * xs[k], gs[k] * ws[k] * xs[k]);
     }
-    let slot = (r & 1u) * WG;
-    sums[slot + lid] = part;
-    workgroupBarrier();
-    var total = vec2<f32>(0.0, 0.0);
-    for (var i = 0u; i < WG; i++) { total += sums[slot + i]; }
+    let total = rowSums(part, lid);
     let scale = 1.0 / sqrt(total.x / f32(D) + params.eps);
     let coupling = scale * scale * scale * total.y / f32(D);
     for (var k = 0u; k < PER; k++) {
       let c = lid + k * WG;
-      if (c < D) {
-        dx[base + c] = scale * gs[k] * ws[k] - xs[k] * coupling;
-        dw[k] += gs[k] * xs[k] * scale;
-      }
+      if (c < D) { dx[base + c] = scale * gs[k] * ws[k] - xs[k] * coupling; }
+      dw[k] += gs[k] * xs[k] * scale;
     }
   }
   for (var k = 0u; k < PER; k++) {
