@@ -12,15 +12,22 @@ import { adamw64, crossEntropy64, rmsNorm64, rope64, swiglu64 } from '../referen
 import { awkwardSize, relativeError, type KernelCase } from './kernel-harness.js';
 import { FLOAT32_TOLERANCE } from './op-cases.js';
 
-/** Rows x width of RMSNorm: wider than a workgroup, exactly one, 3-D input, a partial row block. */
-export const RMS_NORM_SHAPES = [[3, 1031], [37, 64], [2, 9, 67], [61, 5]];
+/**
+ * RMSNorm inputs: wide rows (256 threads, 5 columns each), exactly 2 columns per thread, one column
+ * past the 32-thread width limit, a 3-D input, narrow rows in a partial block of 8 (backward).
+ */
+export const RMS_NORM_SHAPES = [[3, 1031], [37, 64], [7, 129], [2, 9, 67], [61, 5]];
 /** RoPE inputs `[B, H, T, hd]`: a long context, the smallest head. */
 export const ROPE_SHAPES: [number, number, number, number][] = [[1, 2, 211, 8], [2, 3, 7, 2]];
 /** SwiGLU: scalar path (size not a multiple of 4), vec4 path, vec4 over two workgroups. */
 export const SWIGLU_SHAPES = [[3, 23, 29], [2, 5, 36], [4, 300]];
-/** Cross-entropy: a vocabulary above the workgroup size with a mixed mask, and a fully masked batch. */
+/**
+ * Cross-entropy: a vocabulary far above the workgroup size with a mixed mask, one below it, and a
+ * fully masked batch.
+ */
 export const CROSS_ENTROPY_CASES: { rows: number; vocab: number; weights: number[] }[] = [
   { rows: 7, vocab: 1031, weights: [1, 0, 0.5, 2, 0, 1, 0.25] },
+  { rows: 9, vocab: 37, weights: [1, 1, 0, 1, 3, 1, 0, 1, 1] },
   { rows: 5, vocab: 257, weights: [0, 0, 0, 0, 0] },
 ];
 
