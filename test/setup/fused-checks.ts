@@ -13,8 +13,9 @@ import { awkwardSize, relativeError, type KernelCase } from './kernel-harness.js
 import { FLOAT32_TOLERANCE } from './op-cases.js';
 
 /**
- * RMSNorm inputs: wide rows (256 threads, 5 columns each), exactly 2 columns per thread, one column
- * past the 32-thread width limit, a 3-D input, narrow rows in a partial block of 8 (backward).
+ * RMSNorm inputs (threads per row from `threadsFor`): wide rows (128 threads, the last of 9 columns
+ * partly filled), exactly 4 columns per thread, 9 columns per thread, a 3-D input, narrow rows in a
+ * partial block of 8 rows (backward).
  */
 export const RMS_NORM_SHAPES = [[3, 1031], [37, 64], [7, 129], [2, 9, 67], [61, 5]];
 /** RoPE inputs `[B, H, T, hd]`: a long context, the smallest head. */
