@@ -20,8 +20,8 @@ const ropeKernel = defineKernel<Attrs>('HephaestusRope', ['x', 'cos', 'sin'], {
     const pairs = x.shape.reduce((a, b) => a * b, 1) / 2;
     const out = allocate(x.shape);
     dispatch({
-      key: `rope-${inverse ? 'inverse' : 'forward'}`, code: ropeShader(inverse), tensors: [x, cos, sin, out],
-      uniforms: [{ u32: pairs }, { u32: size / 2 }, { u32: length }], workgroups: workgroupGrid(Math.ceil(pairs / ROPE_THREADS)),
+      key: `rope-${inverse ? 'inverse' : 'forward'}-${size / 2}`, code: ropeShader(inverse, size / 2), tensors: [x, cos, sin, out],
+      uniforms: [{ u32: pairs }, { u32: length }], workgroups: workgroupGrid(Math.ceil(pairs / ROPE_THREADS)),
     });
     return [out];
   },
