@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { headDim, type ModelConfig } from '../src/model/config.js';
 import type { Ops } from '../src/kernels/index.js';
 import { paramSpecs } from '../src/model/params.js';
+import { Rng } from '../src/util/rng.js';
 import { measure, type Iterations, type Measured } from './lib/stats.js';
 import type { OpsVariant } from './variants.js';
 
@@ -38,7 +39,12 @@ export interface OpResult {
   reps: number;
 }
 
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+// Seeded normals from our own generator: tfjs's seeded random ops need seedrandom's CommonJS export,
+// which the ES build of tfjs-core does not get under the tsx resolve hook.
+const randn = (shape: number[], seed: number) => {
+  const rng = new Rng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+};
 const fmtShape = (shape: readonly number[]) => shape.join('×');
 
 /** The ops a training step of `config` at [batch, seqLen] calls, with their shapes and call counts. */
@@ -107,26 +113,32 @@ export function opCases(config: ModelConfig, batch: number, seqLen: number): OpC
     op: 'crossEntropy', shapes: `logits ${fmtShape([n, v])}`, calls: 1,
     make: () => ({
       diff: [randn([n, v], 11)],
-      rest: [tf.randomUniform([n], 0, v, 'int32', 12), tf.ones([n])],
+      rest: [tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i * 7919) % v), 'int32'), tf.ones([n])],
     }),
     forward: (ops, [logits], [targets, weights]) =>
       ops.crossEntropy(logits as tf.Tensor2D, targets as tf.Tensor1D, weights as tf.Tensor1D),
   });
 
-  // AdamW over every parameter: params, moments and gradients alternate in `diff` / `rest`.
+  // The optimizer step over every parameter as the trainer runs it: the statistics (global gradient
+  // norm, clipping scale, finite check) on the device, then AdamW gated and scaled by them. Params,
+  // moments and gradients alternate in `diff` / `rest`; the summed loss comes last.
   const specs = paramSpecs(config);
   cases.push({
-    op: 'adamwUpdate (all params)', shapes: `${specs.length} tensors`, calls: 1,
+    op: 'stepStats + adamwStep (all params)', shapes: `${specs.length} tensors`, calls: 1,
     make: () => ({
       diff: specs.map((s, i) => tf.variable(tf.mul(randn(s.shape, 100 + i), 0.02))),
-      rest: specs.flatMap((s, i) => [tf.variable(tf.zeros(s.shape)), tf.variable(tf.zeros(s.shape)), tf.mul(randn(s.shape, 500 + i), 1e-3)]),
+      rest: [
+        ...specs.flatMap((s, i) => [tf.variable(tf.zeros(s.shape)), tf.variable(tf.zeros(s.shape)), tf.mul(randn(s.shape, 500 + i), 1e-3)]),
+        tf.scalar(2.5),
+      ],
     }),
     update: (ops, params, rest) => {
-      params.forEach((param, i) => {
-        ops.adamwUpdate(param as tf.Variable, rest[3 * i + 2], rest[3 * i] as tf.Variable, rest[3 * i + 1] as tf.Variable, {
-          lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 1, gradScale: 1,
-        });
-      });
+      const slots = params.map((param, i) => ({
+        param: param as tf.Variable, grad: rest[3 * i + 2], m: rest[3 * i] as tf.Variable, v: rest[3 * i + 1] as tf.Variable, weightDecay: 0.1,
+      }));
+      const stats = ops.stepStats(rest[rest.length - 1] as tf.Scalar, slots.map((slot) => slot.grad), { accumulation: 1, clipNorm: 1 });
+      ops.adamwStep(slots, stats, { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, step: 1 });
+      stats.dispose();
       return params[params.length - 1];
     },
   });

@@ -2,7 +2,8 @@ import { getBackend } from '../runtime/tfjs.js';
 import type { Ops } from './ops.js';
 import { tfjsCpuOps, tfjsOps } from './stock/tfjs.js';
 
-export type { Ops, AdamWHyper } from './ops.js';
+export type { Ops, AdamWHyper, AdamWSlot, StepStatsOptions } from './ops.js';
+export { STEP_STATS } from './ops.js';
 export { tfjsOps, tfjsCpuOps } from './stock/tfjs.js';
 
 /**

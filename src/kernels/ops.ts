@@ -1,18 +1,44 @@
 import type * as tf from '../runtime/tfjs.js';
 
-/** Hyper-parameters of one AdamW update. */
+/** Hyper-parameters of one AdamW step, shared by every parameter. */
 export interface AdamWHyper {
   lr: number;
   beta1: number;
   beta2: number;
   eps: number;
-  /** Decoupled weight decay for this parameter (0 for norms and embeddings). */
-  weightDecay: number;
-  /** 1-based step count, for bias correction. */
+  /** 1-based count of updates applied, this one included, for bias correction. */
   step: number;
-  /** Multiplies the gradient first: 1/accumulation and the global-norm clipping factor. */
-  gradScale: number;
 }
+
+/** One parameter of an AdamW step: updated in place with its moments. */
+export interface AdamWSlot {
+  param: tf.Variable;
+  grad: tf.Tensor;
+  m: tf.Variable;
+  v: tf.Variable;
+  /** Decoupled weight decay of this parameter (0 for norms and embeddings). */
+  weightDecay: number;
+}
+
+/** How {@link Ops.stepStats} turns a step's summed gradients into the update's inputs. */
+export interface StepStatsOptions {
+  /** Micro-batches summed into the loss and the gradients. */
+  accumulation: number;
+  /** Global-norm clipping threshold; 0 disables clipping. */
+  clipNorm: number;
+}
+
+/** Positions in the float32 `[4]` tensor of {@link Ops.stepStats}. */
+export const STEP_STATS = {
+  /** Mean loss over the micro-batches. */
+  loss: 0,
+  /** Global norm of the averaged gradient, before clipping. */
+  gradNorm: 1,
+  /** What every summed gradient is multiplied by: 1/accumulation times the clipping factor. */
+  gradScale: 2,
+  /** 1 when loss and gradient norm are finite, else 0 (the update is then skipped). */
+  finite: 3,
+} as const;
 
 /**
  * The seam between the model maths and the kernels that run it. The model, loss and optimizer call
@@ -46,6 +72,16 @@ export interface Ops {
    * `[N]` (the loss mask) -> scalar `sum(w * nll) / max(sum(w), 1e-9)`.
    */
   crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar;
-  /** In-place AdamW update of `param` and its moments `m`, `v` from `grad`. Not differentiated. */
-  adamwUpdate(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, hyper: AdamWHyper): void;
+  /**
+   * A step's statistics on the device, without a read-back: float32 `[4]` laid out as
+   * {@link STEP_STATS}, from the loss and the gradients summed over `accumulation` micro-batches.
+   * Not differentiated.
+   */
+  stepStats(lossSum: tf.Scalar, grads: tf.Tensor[], options: StepStatsOptions): tf.Tensor1D;
+  /**
+   * AdamW update of every slot in place (moments, bias correction, decoupled weight decay), each
+   * gradient multiplied by `stats[gradScale]` first; when `stats[finite]` is 0 nothing changes. The
+   * decision is taken on the device, so the step needs no read-back. Not differentiated.
+   */
+  adamwStep(slots: AdamWSlot[], stats: tf.Tensor1D, hyper: AdamWHyper): void;
 }

@@ -1,6 +1,7 @@
 import * as tf from '../runtime/tfjs.js';
-import type { Ops } from '../kernels/ops.js';
+import type { AdamWSlot, Ops } from '../kernels/ops.js';
 import type { ParamSpec } from '../model/params.js';
+import { InputError } from '../util/errors.js';
 
 /** AdamW settings. Weight decay is decoupled and applies to linear weights only. */
 export interface AdamWOptions {
@@ -19,14 +20,18 @@ export interface AdamWState {
 
 /**
  * AdamW with decoupled weight decay (Loshchilov & Hutter). Norm weights and embeddings (the tied
- * output head included) are not decayed. The arithmetic runs through `ops.adamwUpdate`.
+ * output head included) are not decayed. One update of every parameter is one `ops.adamwStep`,
+ * scaled and gated on the device by the step's statistics (`ops.stepStats`), so it needs no
+ * read-back; whether it was applied is known once those statistics are read back, which the caller
+ * reports with {@link AdamW.settle} before the next update (bias correction counts applied updates).
  */
 export class AdamW {
   readonly options: AdamWOptions;
-  /** Number of updates applied so far. */
+  /** Number of updates applied so far (settled ones). */
   step = 0;
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
   private readonly decays: Map<string, boolean>;
+  private unsettled = false;
 
   constructor(specs: ParamSpec[], options: AdamWOptions) {
     this.options = options;
@@ -34,29 +39,33 @@ export class AdamW {
   }
 
   /**
-   * Applies one update. `grads` by parameter name; `gradScale` multiplies every gradient first
-   * (averaging over accumulation and global-norm clipping).
+   * Enqueues one update of every parameter that has a gradient in `grads` (by name), each gradient
+   * multiplied by `stats[gradScale]`, skipped on the device when `stats[finite]` is 0 (see
+   * `STEP_STATS`). Call {@link AdamW.settle} with the outcome before the next update.
    */
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number, gradScale: number, ops: Ops): void {
-    this.step += 1;
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, stats: tf.Tensor1D, lr: number, ops: Ops): void {
+    this.checkSettled('apply');
+    const slots: AdamWSlot[] = [];
     for (const [name, param] of params) {
       const grad = grads.get(name);
       if (!grad) continue;
       const { m, v } = this.momentsOf(name, param);
-      ops.adamwUpdate(param, grad, m, v, {
-        lr,
-        beta1: this.options.beta1,
-        beta2: this.options.beta2,
-        eps: this.options.eps,
-        weightDecay: this.decays.get(name) ? this.options.weightDecay : 0,
-        step: this.step,
-        gradScale,
-      });
+      slots.push({ param, grad, m, v, weightDecay: this.decays.get(name) ? this.options.weightDecay : 0 });
     }
+    const { beta1, beta2, eps } = this.options;
+    ops.adamwStep(slots, stats, { lr, beta1, beta2, eps, step: this.step + 1 });
+    this.unsettled = true;
+  }
+
+  /** Records whether the last enqueued update was applied (its step's statistics were finite). */
+  settle(applied: boolean): void {
+    if (applied) this.step += 1;
+    this.unsettled = false;
   }
 
   /** Reads the state back to the CPU (for checkpoints). */
   async saveState(): Promise<AdamWState> {
+    this.checkSettled('saveState');
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const [name, { m, v }] of this.moments) {
       moments.set(name, { m: (await m.data()) as Float32Array, v: (await v.data()) as Float32Array });
@@ -85,6 +94,10 @@ export class AdamW {
       v.dispose();
     }
     this.moments.clear();
+  }
+
+  private checkSettled(what: string): void {
+    if (this.unsettled) throw new InputError(`AdamW.${what}`, 'the previous update is not settled yet (call settle() once its statistics are read back)');
   }
 
   private momentsOf(name: string, param: tf.Variable): { m: tf.Variable; v: tf.Variable } {

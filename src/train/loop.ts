@@ -1,6 +1,6 @@
-import type { Batch, BatchSource } from '../data/batch.js';
+import type { Batch, BatchSource, ResumableBatchSource } from '../data/batch.js';
 import { AbortedError, NonFiniteError, throwIfAborted } from '../util/errors.js';
-import type { StepResult, Trainer } from './trainer.js';
+import type { PreparedStep, StepResult, Trainer } from './trainer.js';
 
 /** Progress of a run, reported after every step. */
 export interface TrainProgress extends StepResult {
@@ -49,6 +49,12 @@ export interface RunOptions {
  * Divergence stops the run with a {@link NonFiniteError} and nothing is saved for it: a non-finite
  * validation loss, a non-finite weight found before a save, or a last step whose loss was not finite.
  * A periodic save right after a skipped (non-finite) step waits for the next cadence.
+ *
+ * With a resumable source, step k + 1's forward and backward passes are enqueued while step k's loss
+ * and gradient norm are read back, so the device never waits for the CPU; its update waits for step
+ * k's result. Before an evaluation, a save or the last step nothing is prepared ahead, and on any early
+ * exit (an error, `NonFiniteError`, an abort) a step prepared ahead is dropped and the source rewound:
+ * what the caller sees is exactly what one step at a time would give.
  * @throws AbortedError when `signal` fires (after saving the state reached, if not saved yet)
  */
 export async function runTraining(trainer: Trainer, source: BatchSource, options: RunOptions = {}): Promise<{ step: number; loss: number }[]> {
@@ -56,9 +62,12 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
   const startStep = trainer.stepCount;
   const started = performance.now();
   const evaluations: { step: number; loss: number }[] = [];
+  const evaluates = (step: number) => !!options.evalBatches?.length && (step === totalSteps || (!!options.evalEvery && step % options.evalEvery === 0));
+  const saves = (step: number) => !!options.onSave && (step === totalSteps || (!!options.saveEvery && step % options.saveEvery === 0));
   let tokensSeen = 0;
   let savedStep = startStep;
-  let last: { step: number; loss: number; skipped: boolean } | undefined;
+  let last: { loss: number; skipped: boolean } | undefined;
+  let ahead: Ahead | undefined;
   const save = async (reason: SaveRequest['reason']) => {
     if (!options.onSave || !last || last.skipped || savedStep === trainer.stepCount) return;
     const bad = await trainer.nonFiniteParameter();
@@ -70,22 +79,26 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
     while (trainer.stepCount < totalSteps) {
       await yieldToEventLoop();
       throwIfAborted(options.signal, 'training');
-      const result = await trainer.step(source);
-      last = { step: result.step, loss: result.loss, skipped: result.skipped };
+      const prepared = ahead ? ahead.take() : trainer.prepare(source);
+      ahead = undefined;
+      const pending = trainer.apply(prepared);
+      const step = trainer.stepCount;
+      if (step < totalSteps && !evaluates(step) && !saves(step) && isResumable(source)) ahead = prepareAhead(trainer, source);
+      const result = await pending;
+      last = { loss: result.loss, skipped: result.skipped };
       tokensSeen += result.tokens;
       const seconds = (performance.now() - started) / 1000;
-      const stepsDone = trainer.stepCount - startStep;
       options.onProgress?.({
         ...result, totalSteps, tokensSeen, skippedSteps: trainer.skippedSteps,
         tokensPerSecond: tokensSeen / Math.max(seconds, 1e-9),
-        etaSeconds: (seconds / stepsDone) * (totalSteps - trainer.stepCount),
+        etaSeconds: (seconds / (step - startStep)) * (totalSteps - step),
       });
-      const final = trainer.stepCount === totalSteps;
+      const final = step === totalSteps;
       if (final && result.skipped) {
         throw new NonFiniteError(`training diverged: the last step (${result.step}) had loss ${result.loss} and gradient norm ${result.gradNorm}`);
       }
-      if (options.evalBatches?.length && (final || (options.evalEvery && trainer.stepCount % options.evalEvery === 0))) {
-        const evaluation = { step: trainer.stepCount, loss: await trainer.evaluate(options.evalBatches, options.signal) };
+      if (evaluates(step)) {
+        const evaluation = { step, loss: await trainer.evaluate(options.evalBatches!, options.signal) };
         if (!Number.isFinite(evaluation.loss)) {
           throw new NonFiniteError(`training diverged: validation loss ${evaluation.loss} at step ${evaluation.step}`);
         }
@@ -93,9 +106,11 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
         last.loss = evaluation.loss;
         options.onEval?.(evaluation);
       }
-      if (final || (options.saveEvery && trainer.stepCount % options.saveEvery === 0)) await save(final ? 'final' : 'periodic');
+      if (saves(step)) await save(final ? 'final' : 'periodic');
     }
   } catch (error) {
+    ahead?.drop();
+    ahead = undefined;
     if (error instanceof AbortedError) await save('abort');
     throw error;
   }
@@ -108,4 +123,25 @@ export async function runTraining(trainer: Trainer, source: BatchSource, options
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function isResumable(source: BatchSource): source is ResumableBatchSource {
+  return 'state' in source && 'restore' in source;
+}
+
+/** A step prepared ahead of its turn: its error (e.g. a bad batch) waits for that turn too. */
+interface Ahead {
+  take(): PreparedStep;
+  /** Frees the step and rewinds the source to before it. */
+  drop(): void;
+}
+
+function prepareAhead(trainer: Trainer, source: ResumableBatchSource): Ahead {
+  const position = source.state();
+  try {
+    const prepared = trainer.prepare(source);
+    return { take: () => prepared, drop: () => { trainer.discard(prepared); source.restore(position); } };
+  } catch (error) {
+    return { take: () => { throw error; }, drop: () => source.restore(position) };
+  }
 }

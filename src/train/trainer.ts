@@ -1,5 +1,6 @@
 import * as tf from '../runtime/tfjs.js';
 import type { Batch, BatchSource } from '../data/batch.js';
+import { STEP_STATS } from '../kernels/ops.js';
 import type { LlamaModel } from '../model/model.js';
 import { ConfigError, InputError, NonFiniteError, throwIfAborted } from '../util/errors.js';
 import { AdamW, type AdamWState } from './adamw.js';
@@ -49,8 +50,28 @@ export interface StepResult {
 }
 
 /**
+ * A step whose forward and backward passes are enqueued on the device, with the read-back of its
+ * statistics under way; {@link Trainer.apply} enqueues its update, {@link Trainer.discard} drops it.
+ */
+export interface PreparedStep {
+  /** Summed gradients by parameter name. */
+  readonly grads: Map<string, tf.Tensor>;
+  /** The step's statistics on the device (`STEP_STATS` layout of src/kernels/ops.ts). */
+  readonly stats: tf.Tensor1D;
+  /** Those statistics once read back. */
+  readonly values: Promise<Float32Array>;
+  /** Tokens that count toward the loss. */
+  readonly tokens: number;
+}
+
+/**
  * Runs optimizer steps on a model: forward + backward per micro-batch, gradient averaging,
  * global-norm clipping, AdamW, warm-up + cosine learning rate, and non-finite step skipping.
+ *
+ * A step never waits for the device: the gradient norm, the clipping scale and the finite check
+ * are computed there (`ops.stepStats`), the update reads them there and skips itself when the step
+ * is not finite (`ops.adamwStep`), and the loss and norm come back asynchronously. {@link Trainer.step}
+ * awaits them; `runTraining` prepares step k + 1 while they travel (see {@link Trainer.prepare}).
  */
 export class Trainer {
   readonly model: LlamaModel;
@@ -71,34 +92,69 @@ export class Trainer {
 
   /** One optimizer step over `accumulation` micro-batches from `source`. */
   async step(source: BatchSource): Promise<StepResult> {
-    const { accumulation } = this.options;
-    const { grads, lossTotal, squaredNorm, tokens } = await this.accumulate(source);
+    return this.apply(this.prepare(source));
+  }
+
+  /**
+   * Enqueues the forward and backward passes of the next step over `accumulation` micro-batches
+   * from `source`, and its statistics, and starts reading those back; nothing waits. The step reads
+   * the weights as the updates enqueued before it leave them. On an error nothing stays allocated.
+   */
+  prepare(source: BatchSource): PreparedStep {
+    const { accumulation, clipNorm } = this.options;
+    const { grads, lossSum, tokens } = this.accumulate(source);
     try {
-      const loss = lossTotal / accumulation;
-      const gradNorm = Math.sqrt(squaredNorm) / accumulation;
-      this.stepCount += 1;
-      const lr = learningRate(this.stepCount, {
-        maxLr: this.options.lr, minLr: this.options.minLr, warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps,
-      });
-      const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
-      if (skipped) {
-        this.recordNonFinite(loss, gradNorm);
-      } else {
-        this.nonFiniteInARow = 0;
-        const clip = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (gradNorm + 1e-6)) : 1;
-        this.optimizer.apply(this.model.params, grads, lr, clip / accumulation, this.model.ops);
-      }
-      return { step: this.stepCount, loss, gradNorm, lr, skipped, tokens };
-    } finally {
+      const stats = this.model.ops.stepStats(lossSum, [...grads.values()], { accumulation, clipNorm });
+      return { grads, stats, values: stats.data() as Promise<Float32Array>, tokens };
+    } catch (error) {
       tf.dispose([...grads.values()]);
+      throw error;
+    } finally {
+      lossSum.dispose();
     }
   }
 
   /**
-   * Sums gradients and losses over the step's micro-batches and reads back the loss and the squared
-   * gradient norm in one transfer. On an error nothing stays allocated.
+   * Enqueues the update of a prepared step (skipped on the device when the step is not finite) and
+   * resolves with its result once its statistics are read back. Await that before applying the next
+   * step: the bias correction counts the updates that were applied.
    */
-  private async accumulate(source: BatchSource): Promise<{ grads: Map<string, tf.Tensor>; lossTotal: number; squaredNorm: number; tokens: number }> {
+  async apply(prepared: PreparedStep): Promise<StepResult> {
+    this.stepCount += 1;
+    const step = this.stepCount;
+    const lr = learningRate(step, {
+      maxLr: this.options.lr, minLr: this.options.minLr, warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps,
+    });
+    try {
+      this.optimizer.apply(this.model.params, prepared.grads, prepared.stats, lr, this.model.ops);
+    } catch (error) {
+      this.discard(prepared);
+      throw error;
+    }
+    tf.dispose([...prepared.grads.values()]);
+    let values: Float32Array;
+    try {
+      values = await prepared.values;
+    } finally {
+      prepared.stats.dispose();
+    }
+    const [loss, gradNorm] = [values[STEP_STATS.loss], values[STEP_STATS.gradNorm]];
+    const skipped = values[STEP_STATS.finite] === 0;
+    this.optimizer.settle(!skipped);
+    if (skipped) this.recordNonFinite(loss, gradNorm);
+    else this.nonFiniteInARow = 0;
+    return { step, loss, gradNorm, lr, skipped, tokens: prepared.tokens };
+  }
+
+  /** Frees a prepared step that will not be applied. */
+  discard(prepared: PreparedStep): void {
+    // The read-back's copy is already recorded; without its tensor it fails, which nobody awaits.
+    prepared.values.catch(() => undefined);
+    tf.dispose([...prepared.grads.values(), prepared.stats]);
+  }
+
+  /** Sums gradients and losses over the step's micro-batches; on an error nothing stays allocated. */
+  private accumulate(source: BatchSource): { grads: Map<string, tf.Tensor>; lossSum: tf.Scalar; tokens: number } {
     const variables = [...this.model.params.values()];
     let sums: tf.Tensor[] = [];
     let lossSum: tf.Scalar = tf.scalar(0);
@@ -115,15 +171,10 @@ export class Trainer {
         tf.dispose([lossSum, value]);
         lossSum = nextLoss;
       }
-      const squaredNormTensor = globalSquaredNorm(sums);
-      const [lossTotal, squaredNorm] = await readScalars(lossSum, squaredNormTensor);
-      squaredNormTensor.dispose();
-      return { grads: new Map([...this.model.params.keys()].map((name, i) => [name, sums[i]])), lossTotal, squaredNorm, tokens };
+      return { grads: new Map([...this.model.params.keys()].map((name, i) => [name, sums[i]])), lossSum, tokens };
     } catch (error) {
-      tf.dispose(sums);
+      tf.dispose([...sums, lossSum]);
       throw error;
-    } finally {
-      lossSum.dispose();
     }
   }
 
@@ -224,11 +275,6 @@ function addAndDispose(sums: tf.Tensor[], more: tf.Tensor[]): tf.Tensor[] {
     more[i].dispose();
     return next;
   });
-}
-
-function globalSquaredNorm(grads: tf.Tensor[]): tf.Scalar {
-  // Pairwise adds, not tf.addN: a many-input kernel can exceed the adapter's storage-buffer limit.
-  return tf.tidy(() => grads.map((grad) => tf.sum(tf.square(grad))).reduce((a, b) => tf.add(a, b)) as tf.Scalar);
 }
 
 /** Reads scalars back in one GPU-to-CPU transfer; the caller still owns them. */

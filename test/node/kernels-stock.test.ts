@@ -29,7 +29,7 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       });
     }
 
-    it('adamwUpdate matches float64 maths in place', async () => {
+    it('adamwStep matches float64 maths in place', async () => {
       await checkAdamW(await select(), new Rng(3));
     });
   });
@@ -40,14 +40,16 @@ async function checkAdamW(ops: Ops, rng: Rng): Promise<void> {
   const draw = (scale: number) => Float32Array.from({ length: size }, () => rng.normal() * scale);
   const [param, grad, m] = [draw(1), draw(0.5), draw(0.1)];
   const v = Float32Array.from(draw(0.1), Math.abs);
-  const hyper = { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 7, gradScale: 0.6 };
+  const hyper = { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, step: 7 };
+  const [weightDecay, gradScale] = [0.1, 0.6];
   const variables = [param, m, v].map((values) => tf.variable(tf.tensor1d(values), false));
   const gradient = tf.tensor1d(grad);
-  ops.adamwUpdate(variables[0], gradient, variables[1], variables[2], hyper);
-  const want = adamw64(Float64Array.from(param), Float64Array.from(grad), Float64Array.from(m), Float64Array.from(v), hyper);
+  const stats = tf.tensor1d([0, 0, gradScale, 1]);
+  ops.adamwStep([{ param: variables[0], grad: gradient, m: variables[1], v: variables[2], weightDecay }], stats, hyper);
+  const want = adamw64(Float64Array.from(param), Float64Array.from(grad), Float64Array.from(m), Float64Array.from(v), { ...hyper, weightDecay, gradScale });
   const got = await Promise.all(variables.map((variable) => variable.data()));
   expect(relativeError(got[0], want.param, 'param')).toBeLessThan(1e-6);
   expect(relativeError(got[1], want.m, 'm')).toBeLessThan(1e-6);
   expect(relativeError(got[2], want.v, 'v')).toBeLessThan(1e-6);
-  tf.dispose([...variables, gradient]);
+  tf.dispose([...variables, gradient, stats]);
 }

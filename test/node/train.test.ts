@@ -160,8 +160,10 @@ describe('AdamW', () => {
           r.p[i] = p * (1 - lr * decay) - lr * (mHat / (Math.sqrt(vHat) + 1e-8));
         });
       }
-      optimizer.apply(params, grads, lr, gradScale, kernelsFor());
-      tf.dispose([...grads.values()]);
+      const stats = tf.tensor1d([0, 0, gradScale, 1]);
+      optimizer.apply(params, grads, stats, lr, kernelsFor());
+      optimizer.settle(true);
+      tf.dispose([...grads.values(), stats]);
     }
     for (const spec of specs) {
       const ours = await params.get(spec.name)!.data();

@@ -1,5 +1,5 @@
 import * as tf from '../../runtime/tfjs.js';
-import type { Ops } from '../ops.js';
+import { STEP_STATS, type Ops } from '../ops.js';
 
 /**
  * The stock composition of tfjs ops; the reference every custom kernel is compared with. Its embedding
@@ -56,18 +56,35 @@ export const tfjsOps: Ops = {
     return tf.div(total, tf.maximum(tf.sum(weights), 1e-9));
   },
 
-  adamwUpdate(param, grad, m, v, hyper) {
+  stepStats(lossSum, grads, { accumulation, clipNorm }) {
+    return tf.tidy(() => {
+      // Pairwise adds, not tf.addN: a many-input kernel can exceed the adapter's storage-buffer limit.
+      const squares = grads.map((grad) => tf.sum(tf.square(grad))).reduce((a, b) => tf.add(a, b));
+      const loss = tf.div(lossSum, accumulation);
+      const norm = tf.div(tf.sqrt(squares), accumulation);
+      const finite = tf.cast(tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm)), 'float32');
+      const clip = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      return tf.stack([loss, norm, tf.div(clip, accumulation), finite]) as tf.Tensor1D;
+    });
+  },
+
+  adamwStep(slots, stats, { lr, beta1, beta2, eps, step }) {
     tf.tidy(() => {
-      const g = tf.mul(grad, hyper.gradScale);
-      const mNext = tf.add(tf.mul(m, hyper.beta1), tf.mul(g, 1 - hyper.beta1));
-      const vNext = tf.add(tf.mul(v, hyper.beta2), tf.mul(tf.square(g), 1 - hyper.beta2));
-      const mHat = tf.div(mNext, 1 - hyper.beta1 ** hyper.step);
-      const vHat = tf.div(vNext, 1 - hyper.beta2 ** hyper.step);
-      const update = tf.div(mHat, tf.add(tf.sqrt(vHat), hyper.eps));
-      const decayed = tf.mul(param, 1 - hyper.lr * hyper.weightDecay);
-      m.assign(mNext);
-      v.assign(vNext);
-      param.assign(tf.sub(decayed, tf.mul(update, hyper.lr)));
+      const scale = tf.reshape(tf.slice(stats, [STEP_STATS.gradScale], [1]), []);
+      const finite = tf.cast(tf.slice(stats, [STEP_STATS.finite], [1]), 'bool');
+      for (const { param, grad, m, v, weightDecay } of slots) {
+        const g = tf.mul(grad, scale);
+        const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const mHat = tf.div(mNext, 1 - beta1 ** step);
+        const vHat = tf.div(vNext, 1 - beta2 ** step);
+        const update = tf.div(mHat, tf.add(tf.sqrt(vHat), eps));
+        const next = tf.sub(tf.mul(param, 1 - lr * weightDecay), tf.mul(update, lr));
+        const keep = tf.broadcastTo(finite, param.shape);
+        m.assign(tf.where(keep, mNext, m));
+        v.assign(tf.where(keep, vNext, v));
+        param.assign(tf.where(keep, next, param));
+      }
     });
   },
 };

@@ -16,7 +16,7 @@ import { BackendError } from '../../util/errors.js';
 interface BackendInternals {
   device: GPUDevice;
   queue: GPUQueue;
-  tensorMap: { get(dataId: object): { resource: unknown } | undefined };
+  tensorMap: { get(dataId: object): { resource: unknown; values: unknown; refCount: number } | undefined };
   commandEncoder: GPUCommandEncoder | null;
   computePassEncoder: GPUComputePassEncoder | null;
   dispatchCountInPass: number;
@@ -46,6 +46,20 @@ export interface DispatchSpec {
   uniforms?: UniformValue[];
   /** Workgroup counts; each at most the device's `maxComputeWorkgroupsPerDimension`. */
   workgroups: [number, number?, number?];
+  /**
+   * Indices into `tensors` of existing tensors the kernel overwrites (e.g. an optimizer's weights).
+   * Each must own its buffer alone, and its copy cached on the CPU by an earlier read is dropped.
+   */
+  inPlace?: number[];
+}
+
+/** The device limits our kernels plan their dispatches by (see {@link deviceLimits}). */
+export interface KernelLimits {
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBufferBindingSize: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -60,9 +74,30 @@ function webgpuBackend(): BackendInternals {
   return tf.backend() as unknown as BackendInternals;
 }
 
-/** The device limits our kernels must respect (dispatch size, buffer binding size, bindings). */
-export function deviceLimits(): GPUSupportedLimits {
-  return webgpuBackend().device.limits;
+let limitOverrides: Partial<KernelLimits> = {};
+
+/**
+ * The device limits our kernels must respect (dispatch size, buffer binding size, bindings), lowered
+ * by {@link overrideDeviceLimits}. {@link dispatch} enforces them.
+ */
+export function deviceLimits(): KernelLimits {
+  const limits = webgpuBackend().device.limits;
+  return {
+    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+    maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    ...limitOverrides,
+  };
+}
+
+/**
+ * Makes our kernels plan for smaller limits than the device has (tests of dispatch splitting);
+ * `{}` restores the device's own.
+ */
+export function overrideDeviceLimits(overrides: Partial<KernelLimits>): void {
+  limitOverrides = { ...overrides };
 }
 
 /** A new, uninitialised tensor on the WebGPU backend (a kernel output). */
@@ -80,11 +115,9 @@ export function toTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
 export function dispatch(spec: DispatchSpec): void {
   const backend = webgpuBackend();
   const [x, y = 1, z = 1] = spec.workgroups;
-  const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  if (x > maxGroups || y > maxGroups || z > maxGroups) {
-    throw new BackendError(`kernel ${spec.key}: dispatch ${x}x${y}x${z} exceeds the device's ${maxGroups} workgroups per dimension`);
-  }
+  checkLimits(spec, deviceLimits());
   if (x === 0 || y === 0 || z === 0) return;
+  for (const index of spec.inPlace ?? []) claimInPlace(backend, spec, index);
   const buffers = spec.tensors.map((tensor) => gpuBuffer(backend, tensor));
   const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
   if (spec.uniforms) entries.push({ binding: buffers.length, resource: { buffer: uniformBuffer(backend, spec.uniforms) } });
@@ -101,6 +134,34 @@ export function dispatch(spec: DispatchSpec): void {
     backend.endComputePassEncoder();
     backend.submitQueue();
   }
+}
+
+function checkLimits(spec: DispatchSpec, limits: KernelLimits): void {
+  const [x, y = 1, z = 1] = spec.workgroups;
+  const maxGroups = limits.maxComputeWorkgroupsPerDimension;
+  if (x > maxGroups || y > maxGroups || z > maxGroups) {
+    throw new BackendError(`kernel ${spec.key}: dispatch ${x}x${y}x${z} exceeds the device's ${maxGroups} workgroups per dimension`);
+  }
+  if (spec.tensors.length > limits.maxStorageBuffersPerShaderStage) {
+    throw new BackendError(`kernel ${spec.key}: ${spec.tensors.length} storage buffers exceed the device's ${limits.maxStorageBuffersPerShaderStage} per shader stage`);
+  }
+  for (const tensor of spec.tensors) {
+    const bytes = tensor.shape.reduce((a, b) => a * b, 1) * 4;
+    if (bytes > limits.maxStorageBufferBindingSize) {
+      throw new BackendError(`kernel ${spec.key}: a [${tensor.shape}] tensor (${bytes} bytes) exceeds the device's storage binding size of ${limits.maxStorageBufferBindingSize} bytes`);
+    }
+  }
+}
+
+/** An in-place output must not alias another tensor, and a stale CPU copy of it must go. */
+function claimInPlace(backend: BackendInternals, spec: DispatchSpec, index: number): void {
+  const data = backend.tensorMap.get(spec.tensors[index].dataId);
+  if (!data) throw new BackendError(`kernel ${spec.key}: in-place tensor ${index} is disposed`);
+  if (data.refCount > 1) {
+    throw new BackendError(`kernel ${spec.key}: in-place tensor ${index} shares its buffer with ${data.refCount - 1} other tensor(s)`);
+  }
+  backend.uploadToGPU(spec.tensors[index].dataId);
+  data.values = null;
 }
 
 function gpuBuffer(backend: BackendInternals, tensor: tf.TensorInfo): GPUBuffer {

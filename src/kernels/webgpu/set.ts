@@ -1,0 +1,19 @@
+import { adamwStep, stepStats } from '../adamw/index.js';
+import { crossEntropy } from '../cross-entropy/index.js';
+import type { Ops } from '../ops.js';
+import { rmsNorm } from '../rms-norm/index.js';
+import { rope } from '../rope/index.js';
+import { tfjsOps } from '../stock/tfjs.js';
+import { swiglu } from '../swiglu/index.js';
+
+/** Our WebGPU kernel set: the stock composition with our WGSL kernels swapped in, op by op. */
+export const webgpuOps: Ops = {
+  ...tfjsOps,
+  name: 'hephaestus-webgpu',
+  rmsNorm,
+  rope,
+  swiglu,
+  crossEntropy,
+  stepStats,
+  adamwStep,
+};
