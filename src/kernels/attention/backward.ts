@@ -15,11 +15,11 @@
 import { allocate } from '../webgpu/dispatch.js';
 import type * as tf from '../../runtime/tfjs.js';
 import { blockPlan, dispatchGrid, params, type AttentionLimits, type AttentionShape, type BlockPlan } from './plan.js';
-import { entry, grid, lines, loadVec, PARAMS_WGSL, rowBuffer, rowsPrologue, storeVec, sum } from './wgsl.js';
+import { entry, grid, lines, loadRows, loadVec, PARAMS_WGSL, rowBuffer, rowsPrologue, storeRows, sum } from './wgsl.js';
 
 function queryGradWgsl(plan: BlockPlan): string {
   const { size4: n, rows: R } = plan;
-  const qRow = (r: number) => `head * p.tq + row${r}`;
+  const qRow = (r: string) => `head * p.tq + first + ${r}`;
   return /* wgsl */ `
 ${PARAMS_WGSL}
 ${rowBuffer(plan, 0, 'q', 'read')}
@@ -35,30 +35,24 @@ ${rowBuffer(plan, 6, 'dq', 'read_write')}
 ${entry(plan)} {
   ${rowsPrologue(plan, 'p.tq')}
   let kvBase = (head / p.group) * p.tk;
-  ${grid(R, n, (r, i) => `let q${r}_${i} = ${loadVec(plan, 'q', qRow(r), i)} * p.scale;`)}
-  ${grid(R, n, (r, i) => `let g${r}_${i} = ${loadVec(plan, 'dO', qRow(r), i)};`)}
-  ${lines(R, (r) => `let delta${r} = ${sum(n, (i) => `dot(g${r}_${i}, ${loadVec(plan, 'o', qRow(r), i)})`)};`)}
-  ${lines(R, (r) => `let lse${r} = lse[${qRow(r)}];`)}
+  ${loadRows(plan, [{ register: 'q', buffer: 'q', scale: 'p.scale' }, { register: 'g', buffer: 'dO' }, { register: 'o', buffer: 'o' }], qRow)}
+  ${lines(R, (r) => `let delta${r} = ${sum(n, (i) => `dot(g${r}_${i}, o${r}_${i})`)};`)}
+  ${lines(R, (r) => `let lse${r} = lse[head * p.tq + first + min(${r}u, count - 1u)];`)}
   ${grid(R, n, (r, i) => `var d${r}_${i} = vec4<f32>(0.0);`)}
-  let end = offset + row${R - 1} + 1u;
-  for (var key = 0u; key < end; key++) {
+  for (var key = 0u; key < offset + first + count; key++) {
     ${lines(n, (i) => `let k${i} = ${loadVec(plan, 'k', 'kvBase + key', i)};`, 4)}
     ${lines(n, (i) => `let v${i} = ${loadVec(plan, 'v', 'kvBase + key', i)};`, 4)}
-    ${lines(R, (r) => `let ds${r} = select(0.0, exp(${sum(n, (i) => `dot(q${r}_${i}, k${i})`)} - lse${r}), key <= offset + row${r})
+    ${lines(R, (r) => `let ds${r} = select(0.0, exp(${sum(n, (i) => `dot(q${r}_${i}, k${i})`)} - lse${r}), key <= offset + first + ${r}u)
       * (${sum(n, (i) => `dot(g${r}_${i}, v${i})`)} - delta${r});`, 4)}
     ${grid(R, n, (r, i) => `d${r}_${i} += ds${r} * k${i};`, 4)}
   }
-  ${lines(R, (r) => `if (first + ${r}u < p.tq) {
-    ${lines(n, (i) => `let out${r}_${i} = d${r}_${i} * p.scale;`, 4)}
-    ${lines(n, (i) => storeVec(plan, 'dq', qRow(r), i, `out${r}_${i}`), 4)}
-    delta[${qRow(r)}] = delta${r};
-  }`)}
+  ${storeRows(plan, [{ buffer: 'dq', value: (r, i) => `d${r}_${i} * p.scale` }], [{ buffer: 'delta', value: (r) => `delta${r}` }], qRow)}
 }`;
 }
 
 function keyValueGradWgsl(plan: BlockPlan): string {
   const { size4: n, rows: R } = plan;
-  const kRow = (r: number) => `head * p.tk + row${r}`;
+  const kRow = (r: string) => `head * p.tk + first + ${r}`;
   return /* wgsl */ `
 ${PARAMS_WGSL}
 ${rowBuffer(plan, 0, 'q', 'read')}
@@ -74,8 +68,7 @@ ${rowBuffer(plan, 7, 'dv', 'read_write')}
 ${entry(plan)} {
   // Here \`head\` is a key/value head and the rows are key rows.
   ${rowsPrologue(plan, 'p.tk')}
-  ${grid(R, n, (r, i) => `let k${r}_${i} = ${loadVec(plan, 'k', kRow(r), i)} * p.scale;`)}
-  ${grid(R, n, (r, i) => `let v${r}_${i} = ${loadVec(plan, 'v', kRow(r), i)};`)}
+  ${loadRows(plan, [{ register: 'k', buffer: 'k', scale: 'p.scale' }, { register: 'v', buffer: 'v' }], kRow)}
   ${grid(R, n, (r, i) => `var dk${r}_${i} = vec4<f32>(0.0);`)}
   ${grid(R, n, (r, i) => `var dv${r}_${i} = vec4<f32>(0.0);`)}
   // Query i sees key j when offset + i >= j: the queries before \`start\` see none of these keys.
@@ -87,17 +80,13 @@ ${entry(plan)} {
       ${lines(n, (i) => `let g${i} = ${loadVec(plan, 'dO', 'qBase + query', i)};`, 6)}
       let rowLse = lse[qBase + query];
       let rowDelta = delta[qBase + query];
-      ${lines(R, (r) => `let p${r} = select(0.0, exp(${sum(n, (i) => `dot(q${i}, k${r}_${i})`)} - rowLse), offset + query >= row${r});`, 6)}
+      ${lines(R, (r) => `let p${r} = select(0.0, exp(${sum(n, (i) => `dot(q${i}, k${r}_${i})`)} - rowLse), offset + query >= first + ${r}u);`, 6)}
       ${lines(R, (r) => `let ds${r} = p${r} * (${sum(n, (i) => `dot(g${i}, v${r}_${i})`)} - rowDelta);`, 6)}
       ${grid(R, n, (r, i) => `dv${r}_${i} += p${r} * g${i};`, 6)}
       ${grid(R, n, (r, i) => `dk${r}_${i} += ds${r} * q${i};`, 6)}
     }
   }
-  ${lines(R, (r) => `if (first + ${r}u < p.tk) {
-    ${lines(n, (i) => `let outK${r}_${i} = dk${r}_${i} * p.scale;`, 4)}
-    ${lines(n, (i) => storeVec(plan, 'dk', kRow(r), i, `outK${r}_${i}`), 4)}
-    ${lines(n, (i) => storeVec(plan, 'dv', kRow(r), i, `dv${r}_${i}`), 4)}
-  }`)}
+  ${storeRows(plan, [{ buffer: 'dk', value: (r, i) => `dk${r}_${i} * p.scale` }, { buffer: 'dv', value: (r, i) => `dv${r}_${i}` }], [], kRow)}
 }`;
 }
 
@@ -127,7 +116,8 @@ export interface BackwardInputs {
 export function attentionBackward(
   inputs: BackwardInputs, shape: AttentionShape, limits: AttentionLimits,
 ): { dq: tf.TensorInfo; dk: tf.TensorInfo; dv: tf.TensorInfo; delta: tf.TensorInfo } {
-  const plan = blockPlan(shape.size, limits);
+  const queryPlan = blockPlan(shape.size, 3, limits); // q, dO and dq
+  const keyPlan = blockPlan(shape.size, 4, limits); // k, v, dk and dv
   const { q, k, v, out, lse, dOut } = inputs;
   const dq = allocate([shape.batch, shape.heads, shape.queryLength, shape.size]);
   const dk = allocate([shape.batch, shape.kvHeads, shape.keyLength, shape.size]);
@@ -135,18 +125,18 @@ export function attentionBackward(
   const delta = allocate([shape.batch, shape.heads, shape.queryLength]);
   const uniforms = (blockBase: number, headBase: number) => params(shape, blockBase, headBase);
   dispatchGrid({
-    ...program('dq', plan),
+    ...program('dq', queryPlan),
     tensors: [q, k, v, out, dOut, lse, dq, delta],
     rowCount: shape.queryLength,
     heads: shape.batch * shape.heads,
     uniforms,
-  }, plan, limits);
+  }, queryPlan, limits);
   dispatchGrid({
-    ...program('dkv', plan),
+    ...program('dkv', keyPlan),
     tensors: [q, k, v, dOut, lse, delta, dk, dv],
     rowCount: shape.keyLength,
     heads: shape.batch * shape.kvHeads,
     uniforms,
-  }, plan, limits);
+  }, keyPlan, limits);
   return { dq, dk, dv, delta };
 }

@@ -8,14 +8,11 @@
 import { allocate } from '../webgpu/dispatch.js';
 import type * as tf from '../../runtime/tfjs.js';
 import { blockPlan, dispatchGrid, params, type AttentionLimits, type AttentionShape, type BlockPlan } from './plan.js';
-import { entry, grid, lines, loadVec, NEG_BIG, PARAMS_WGSL, rowBuffer, rowsPrologue, storeVec, sum } from './wgsl.js';
-
-/** Keys per step of the key loop: their scores share one max and one rescale of the accumulators. */
-const KEYS = 2;
+import { entry, grid, lines, loadRows, loadVec, NEG_BIG, PARAMS_WGSL, rowBuffer, rowsPrologue, storeRows, sum } from './wgsl.js';
 
 function forwardWgsl(plan: BlockPlan): string {
   const { size4: n, rows: R } = plan;
-  const maxOf = (r: number) => Array.from({ length: KEYS }, (_, j) => `s${r}_${j}`).reduce((a, b) => `max(${a}, ${b})`);
+  const qRow = (r: string) => `head * p.tq + first + ${r}`;
   return /* wgsl */ `
 ${PARAMS_WGSL}
 ${rowBuffer(plan, 0, 'q', 'read')}
@@ -28,26 +25,19 @@ ${rowBuffer(plan, 3, 'o', 'read_write')}
 ${entry(plan)} {
   ${rowsPrologue(plan, 'p.tq')}
   let kvBase = (head / p.group) * p.tk;
-  ${grid(R, n, (r, i) => `let q${r}_${i} = ${loadVec(plan, 'q', `head * p.tq + row${r}`, i)} * p.scale;`)}
+  ${loadRows(plan, [{ register: 'q', buffer: 'q', scale: 'p.scale' }], qRow)}
   ${grid(R, n, (r, i) => `var a${r}_${i} = vec4<f32>(0.0);`)}
   ${lines(R, (r) => `var m${r} = ${NEG_BIG}; var l${r} = 0.0;`)}
-  // Keys past the last row's position are masked for every row of the block.
-  let end = offset + row${R - 1} + 1u;
-  for (var key = 0u; key < end; key += ${KEYS}u) {
-    ${grid(KEYS, n, (j, i) => `let k${j}_${i} = ${loadVec(plan, 'k', `kvBase + min(key + ${j}u, p.tk - 1u)`, i)};`, 4)}
-    ${grid(R, KEYS, (r, j) => `let s${r}_${j} = select(${NEG_BIG}, ${sum(n, (i) => `dot(q${r}_${i}, k${j}_${i})`)}, key + ${j}u <= offset + row${r});`, 4)}
-    ${lines(R, (r) => `let mNew${r} = max(m${r}, ${maxOf(r)}); let c${r} = exp(m${r} - mNew${r}); m${r} = mNew${r};`, 4)}
-    ${grid(R, KEYS, (r, j) => `let p${r}_${j} = exp(s${r}_${j} - mNew${r});`, 4)}
-    ${lines(R, (r) => `l${r} = l${r} * c${r} + ${sum(KEYS, (j) => `p${r}_${j}`)};`, 4)}
-    ${grid(KEYS, n, (j, i) => `let v${j}_${i} = ${loadVec(plan, 'v', `kvBase + min(key + ${j}u, p.tk - 1u)`, i)};`, 4)}
-    ${grid(R, n, (r, i) => `a${r}_${i} = a${r}_${i} * c${r} + ${sum(KEYS, (j) => `p${r}_${j} * v${j}_${i}`)};`, 4)}
+  // Row r sees keys up to offset + first + r.
+  for (var key = 0u; key < offset + first + count; key++) {
+    ${lines(n, (i) => `let k${i} = ${loadVec(plan, 'k', 'kvBase + key', i)};`, 4)}
+    ${lines(R, (r) => `let s${r} = select(${NEG_BIG}, ${sum(n, (i) => `dot(q${r}_${i}, k${i})`)}, key <= offset + first + ${r}u);`, 4)}
+    ${lines(R, (r) => `let mNew${r} = max(m${r}, s${r}); let c${r} = exp(m${r} - mNew${r}); let p${r} = exp(s${r} - mNew${r});`, 4)}
+    ${lines(R, (r) => `l${r} = l${r} * c${r} + p${r}; m${r} = mNew${r};`, 4)}
+    ${lines(n, (i) => `let v${i} = ${loadVec(plan, 'v', 'kvBase + key', i)};`, 4)}
+    ${grid(R, n, (r, i) => `a${r}_${i} = a${r}_${i} * c${r} + p${r} * v${i};`, 4)}
   }
-  ${lines(R, (r) => `if (first + ${r}u < p.tq) {
-    let inv${r} = 1.0 / l${r};
-    ${lines(n, (i) => `let o${r}_${i} = a${r}_${i} * inv${r};`, 4)}
-    ${lines(n, (i) => storeVec(plan, 'o', `head * p.tq + row${r}`, i, `o${r}_${i}`), 4)}
-    lse[head * p.tq + row${r}] = m${r} + log(l${r});
-  }`)}
+  ${storeRows(plan, [{ buffer: 'o', value: (r, i) => `a${r}_${i} / l${r}` }], [{ buffer: 'lse', value: (r) => `m${r} + log(l${r})` }], qRow)}
 }`;
 }
 
@@ -65,7 +55,7 @@ function program(plan: BlockPlan): { key: string; code: string } {
 export function attentionForward(
   q: tf.TensorInfo, k: tf.TensorInfo, v: tf.TensorInfo, shape: AttentionShape, limits: AttentionLimits,
 ): { out: tf.TensorInfo; lse: tf.TensorInfo } {
-  const plan = blockPlan(shape.size, limits);
+  const plan = blockPlan(shape.size, 2, limits); // q and the output accumulator
   const out = allocate([shape.batch, shape.heads, shape.queryLength, shape.size]);
   const lse = allocate([shape.batch, shape.heads, shape.queryLength]);
   dispatchGrid({

@@ -44,9 +44,9 @@ export function shapeOf(q: tf.Tensor4D, k: tf.Tensor4D): AttentionShape {
 }
 
 /**
- * Register blocking of one head size. Each invocation owns `rows` consecutive query rows (forward,
- * dq) or key rows (dk/dv) and streams the other side past them, so every key (or query) it loads is
- * used `rows` times from registers. `workgroup` invocations form a workgroup.
+ * Register blocking of one program at one head size. Each invocation owns `rows` consecutive query
+ * rows (forward, dq) or key rows (dk/dv) and streams the other side past them, so every key (or
+ * query) it loads is used `rows` times from registers. `workgroup` invocations form a workgroup.
  */
 export interface BlockPlan {
   size: number;
@@ -57,14 +57,15 @@ export interface BlockPlan {
 }
 
 /**
- * Head vec4s times rows kept in registers per operand. Software adapters (llvmpipe, SwiftShader) pay
- * a per-lane loop for every load from a storage or workgroup buffer while arithmetic on registers is
- * nearly free, so loads per row pair (2 x head / rows) set the speed, and K/V tiles in workgroup
- * memory only add a copy and barriers to the same number of loads (measured 1.1-1.6x slower on
- * llvmpipe than reading the storage buffers directly). Larger blocks make the generated code, and its
- * compile time, grow faster than they save.
+ * Vec4 registers an invocation keeps for its rows (operands x rows x head vec4s). Software adapters
+ * (llvmpipe, SwiftShader) pay a per-lane loop for every load from a storage or workgroup buffer while
+ * arithmetic on registers is nearly free, so loads per row pair (2 x head / rows) set the speed, and
+ * K/V tiles in workgroup memory only add a copy and barriers to the same number of loads (measured
+ * 1.1-1.6x slower on llvmpipe than reading the storage buffers directly). Past about this many
+ * registers the code spills and compiles slowly: at head 32, 8 rows of dq or dk/dv (192 and 256
+ * registers) compiled in 80-90 s on llvmpipe and ran slower than 4 rows (96, 128: 9-15 s).
  */
-const REGISTER_BUDGET = 64;
+const REGISTERS = 128;
 const ROWS_MOST = 8;
 
 /** Whether these kernels run this call on a device with these limits (else the stock op does). */
@@ -73,10 +74,10 @@ export function supported(shape: AttentionShape, limits: AttentionLimits): boole
     && shape.queryLength >= 1;
 }
 
-/** The blocking of a head size within the device's workgroup size. */
-export function blockPlan(size: number, limits: AttentionLimits): BlockPlan {
+/** The blocking of a program keeping `operands` vectors per row in registers, within the device's workgroup size. */
+export function blockPlan(size: number, operands: number, limits: AttentionLimits): BlockPlan {
   const size4 = Math.ceil(size / 4);
-  const rows = Math.max(1, Math.min(ROWS_MOST, Math.floor(REGISTER_BUDGET / size4)));
+  const rows = floorPow2(Math.min(ROWS_MOST, REGISTERS / (operands * size4)));
   const workgroup = floorPow2(Math.min(16, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX));
   return { size, size4, rows, workgroup };
 }

@@ -51,15 +51,76 @@ export function sum(n: number, term: (i: number) => string): string {
 }
 
 /**
- * The head of every attention program: the workgroup's invocation owns rows `first .. first + rows`
- * of head `head` (rows past `limit` are clamped to the last one, computed and not written).
+ * The head of every attention program: the workgroup's invocation owns rows `first .. first + count`
+ * (at most `plan.rows`, fewer at the end) of head `head`.
  */
 export function rowsPrologue(plan: BlockPlan, limit: string): string {
   return `let head = p.headBase + wg.y;
   let first = ((p.blockBase + wg.x) * ${plan.workgroup}u + lid) * ${plan.rows}u;
   if (first >= ${limit}) { return; }
-  let offset = p.tk - p.tq;
-  ${lines(plan.rows, (r) => `let row${r} = min(first + ${r}u, ${limit} - 1u);`)}`;
+  let count = min(${plan.rows}u, ${limit} - first);
+  let offset = p.tk - p.tq;`;
+}
+
+/** Index in a staging array of operand `o`'s vec4 `i` of row `r` (a literal or a WGSL expression). */
+function stagingSlot(operands: number, size4: number): (r: number | string, o: number, i: number) => string {
+  return (r, o, i) => `(${typeof r === 'number' ? `${r}u` : r} * ${operands}u + ${o}u) * ${size4}u + ${i}u`;
+}
+
+/** A tensor with rows of the head size, and the register name its rows get. */
+export interface RowOperand {
+  register: string;
+  buffer: string;
+  /** WGSL factor applied as the rows are loaded. */
+  scale?: string;
+}
+
+/**
+ * Loads the invocation's rows of each operand into registers `<register><r>_<i>`. The loads run in a
+ * loop over the rows whose trip count is only known at run time, so the compiler cannot unroll them:
+ * the code holds one row's loads per operand instead of `rows` copies (software adapters expand each
+ * load into a per-lane loop, and the copies cost far more compile time than the loop costs to run).
+ */
+export function loadRows(plan: BlockPlan, operands: RowOperand[], row: (r: string) => string): string {
+  const { rows: R, size4: n } = plan;
+  const slot = stagingSlot(operands.length, n);
+  const load = (op: RowOperand, o: number) =>
+    lines(n, (i) => `staged[${slot('r', o, i)}] = ${loadVec(plan, op.buffer, row('r'), i)}${op.scale ? ` * ${op.scale}` : ''};`, 4);
+  const copy = (op: RowOperand, o: number) => grid(R, n, (r, i) => `let ${op.register}${r}_${i} = staged[${slot(r, o, i)}];`);
+  return `var staged: array<vec4<f32>, ${R * n * operands.length}>;
+  for (var r = 0u; r < count; r++) {
+    ${operands.map(load).join('\n    ')}
+  }
+  ${operands.map(copy).join('\n  ')}`;
+}
+
+/** A tensor with rows of the head size to write, and the WGSL vec4 value of row r, vec4 i. */
+export interface RowResult {
+  buffer: string;
+  value: (r: number, i: number) => string;
+}
+
+/** A tensor with one float per row to write, and the WGSL value of row r. */
+export interface ScalarResult {
+  buffer: string;
+  value: (r: number) => string;
+}
+
+/** Writes the invocation's rows of each result, through a loop over the rows (see {@link loadRows}). */
+export function storeRows(plan: BlockPlan, results: RowResult[], scalars: ScalarResult[], row: (r: string) => string): string {
+  const { rows: R, size4: n } = plan;
+  const slot = stagingSlot(results.length, n);
+  const stage = (result: RowResult, o: number) => grid(R, n, (r, i) => `results[${slot(r, o, i)}] = ${result.value(r, i)};`);
+  const store = (result: RowResult, o: number) => lines(n, (i) => storeVec(plan, result.buffer, row('r'), i, `results[${slot('r', o, i)}]`), 4);
+  const stageScalar = (scalar: ScalarResult, o: number) => `var scalars${o}: array<f32, ${R}>;
+  ${lines(R, (r) => `scalars${o}[${r}] = ${scalar.value(r)};`)}`;
+  return `var results: array<vec4<f32>, ${R * n * results.length}>;
+  ${results.map(stage).join('\n  ')}
+  ${scalars.map(stageScalar).join('\n  ')}
+  for (var r = 0u; r < count; r++) {
+    ${results.map(store).join('\n    ')}
+    ${scalars.map((scalar, o) => `${scalar.buffer}[${row('r')}] = scalars${o}[r];`).join('\n    ')}
+  }`;
 }
 
 /** The entry point signature of every attention program. */
