@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/model/config.js';
 import { generate, nextLogits, pickToken } from '../../src/model/generate.js';
 import { LlamaModel, disposeCache } from '../../src/model/model.js';
+import { tfjsOps } from '../../src/kernels/stock/tfjs.js';
+import { webgpuOps } from '../../src/kernels/webgpu/set.js';
 import { initBackend } from '../../src/runtime/backend.js';
 import { Rng } from '../../src/util/rng.js';
+import { nodeWebGPU } from '../setup/node-webgpu.js';
 
 // Odd sizes and grouped-query attention; weights larger than the default init so logits differ a lot.
 const config = resolveConfig('nano', {
@@ -103,5 +106,33 @@ describe('generation with a KV cache', () => {
     expect([...drawn].every((id) => top3.includes(id))).toBe(true);
     expect(drawn.size).toBe(3); // at high temperature all three show up in 300 draws
     model.dispose();
+  });
+});
+
+describe('generation on WebGPU with our kernels', () => {
+  beforeAll(async () => {
+    await nodeWebGPU();
+    await tf.setBackend('webgpu');
+  });
+  afterAll(() => tf.setBackend('cpu'));
+
+  it('greedy decoding with the KV cache (one query against many keys) is token-identical with the stock kernels', async () => {
+    const model = LlamaModel.create(config, { weights: spreadWeights(6) });
+    try {
+      for (const prompt of [[5], [50, 0, 7, 7, 7, 9, 11]]) {
+        model.useOps(tfjsOps);
+        const stock = await generate(model, prompt, { maxNewTokens: 12 });
+        model.useOps(webgpuOps);
+        const before = tf.memory().numTensors;
+        const ours = await generate(model, prompt, { maxNewTokens: 12 });
+        const uncached = await generate(model, prompt, { maxNewTokens: 12, useCache: false });
+        expect(tf.memory().numTensors).toBe(before);
+        expect(ours.tokens).toHaveLength(12);
+        expect(ours.tokens).toEqual(stock.tokens);
+        expect(uncached.tokens).toEqual(stock.tokens);
+      }
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { adamwStep, stepStats } from '../adamw/index.js';
+import { fusedAttention } from '../attention/index.js';
 import { crossEntropy } from '../cross-entropy/index.js';
 import type { Ops } from '../ops.js';
 import { rmsNorm } from '../rms-norm/index.js';
@@ -13,6 +14,7 @@ export const webgpuOps: Ops = {
   rmsNorm,
   rope,
   swiglu,
+  attention: fusedAttention,
   crossEntropy,
   stepStats,
   adamwStep,
