@@ -13,7 +13,7 @@ import * as tf from '../../runtime/tfjs.js';
 import { backendInfo } from '../../runtime/backend.js';
 import { ConfigError, throwIfAborted } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
-import { flush, gpuDevice, toTensor } from '../webgpu/dispatch.js';
+import { allocate, flush, gpuDevice, release } from '../webgpu/dispatch.js';
 import { problemKey, type MatmulLimits, type MatmulProblem } from './plan.js';
 import { currentLimits, runVariant, supports } from './run.js';
 import type { MatmulVariant } from './wgsl.js';
@@ -224,17 +224,9 @@ export async function autotuneMatmul(problems: MatmulProblem[], options: Autotun
 /** Times each supported candidate on `problem`, records and returns the fastest. */
 async function tuneOne(problem: MatmulProblem, runs = 3): Promise<MatmulTuneResult> {
   const limits = currentLimits();
-  const rng = new Rng(1);
-  const operand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape[0] * shape[1] }, () => rng.normal()), shape);
-  const a = operand(problem.transposeA ? [problem.k, problem.m] : [problem.m, problem.k]);
-  const b = operand(problem.transposeB ? [problem.n, problem.k] : [problem.k, problem.n]);
   const timings: VariantTiming[] = [];
-  try {
-    for (const v of MATMUL_VARIANTS.filter((x) => supports(x, problem, limits))) {
-      timings.push({ variant: v.name, ms: await timeVariant(v, problem, a, b, limits, runs) });
-    }
-  } finally {
-    tf.dispose([a, b]);
+  for (const v of MATMUL_VARIANTS.filter((x) => supports(x, problem, limits))) {
+    timings.push({ variant: v.name, ms: await timeVariant(v, problem, limits, runs) });
   }
   const best = timings.reduce((x, y) => (y.ms < x.ms ? y : x));
   const key = problemKey(problem);
@@ -242,25 +234,37 @@ async function tuneOne(problem: MatmulProblem, runs = 3): Promise<MatmulTuneResu
   return { problem, key, chosen: best.variant, timings };
 }
 
-/** Best wall time per product over `runs`, each run repeated to about 20 ms and started on an idle queue. */
-export async function timeVariant(v: MatmulVariant, problem: MatmulProblem, a: tf.Tensor, b: tf.Tensor, limits: MatmulLimits, runs: number): Promise<number> {
+/** Waits until the GPU has run everything recorded so far. */
+async function idle(): Promise<void> {
+  flush();
+  await gpuDevice().queue.onSubmittedWorkDone();
+}
+
+/**
+ * Best wall time per product of one variant over `runs`, each run repeated to about 20 ms and started on
+ * a drained queue. The operands and outputs never become engine tensors, so a background tune leaves
+ * `tf.memory()` of the caller untouched.
+ */
+export async function timeVariant(v: MatmulVariant, problem: MatmulProblem, limits: MatmulLimits, runs: number): Promise<number> {
+  const rng = new Rng(1);
+  const operand = (rows: number, cols: number) => allocate([rows, cols], 'float32', Float32Array.from({ length: rows * cols }, () => rng.normal()));
+  const a = problem.transposeA ? operand(problem.k, problem.m) : operand(problem.m, problem.k);
+  const b = problem.transposeB ? operand(problem.n, problem.k) : operand(problem.k, problem.n);
   const once = async (repeat: number) => {
-    flush();
-    await gpuDevice().queue.onSubmittedWorkDone();
+    await idle();
     const start = performance.now();
-    let out: tf.Tensor | undefined;
-    for (let r = 0; r < repeat; r++) {
-      out?.dispose();
-      out = toTensor(runVariant(v, problem, a, b, limits));
-    }
-    const probe = tf.slice(out!, [0, 0], [1, 1]);
-    await probe.data();
-    tf.dispose([probe, out!]);
+    for (let r = 0; r < repeat; r++) release(runVariant(v, problem, a, b, limits));
+    await idle();
     return (performance.now() - start) / repeat;
   };
-  const first = await once(1); // compiles the pipelines
-  const repeat = Math.max(1, Math.min(16, Math.round(20 / Math.max(first, 0.1))));
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) best = Math.min(best, await once(repeat));
-  return best;
+  try {
+    const first = await once(1); // compiles the pipelines
+    const repeat = Math.max(1, Math.min(16, Math.round(20 / Math.max(first, 0.1))));
+    let best = Infinity;
+    for (let r = 0; r < runs; r++) best = Math.min(best, await once(repeat));
+    return best;
+  } finally {
+    release(a);
+    release(b);
+  }
 }

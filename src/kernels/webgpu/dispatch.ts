@@ -59,8 +59,8 @@ export interface DispatchSpec {
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-/** Our dispatches so far, for launch counts in benchmarks. */
-let dispatched = 0;
+/** Our dispatches so far by kernel key, for launch counts in benchmarks. */
+const dispatched = new Map<string, number>();
 /** Dispatches recorded per submit, like tfjs's own `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`. */
 const DISPATCHES_PER_SUBMIT = 15;
 
@@ -82,9 +82,9 @@ export function gpuDevice(): GPUDevice {
   return webgpuBackend().device;
 }
 
-/** Compute dispatches recorded by {@link dispatch} since the process started. */
-export function dispatchCount(): number {
-  return dispatched;
+/** Compute dispatches recorded by {@link dispatch} since the process started, by kernel key. */
+export function dispatchCounts(): Map<string, number> {
+  return new Map(dispatched);
 }
 
 /**
@@ -108,10 +108,18 @@ export function flush(): void {
   backend.submitQueue();
 }
 
-/** A new, uninitialised tensor on the WebGPU backend (a kernel output). */
-export function allocate(shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.TensorInfo {
-  const backend = tf.backend() as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo };
-  return backend.makeTensorInfo(shape, dtype);
+/**
+ * A new tensor on the WebGPU backend: uninitialised (a kernel output), or holding `values`. Until
+ * {@link toTensor} wraps it, the engine does not count it (`tf.memory()`); free it with {@link release}.
+ */
+export function allocate(shape: number[], dtype: 'float32' | 'int32' = 'float32', values?: Float32Array | Int32Array): tf.TensorInfo {
+  const backend = tf.backend() as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): tf.TensorInfo };
+  return backend.makeTensorInfo(shape, dtype, values);
+}
+
+/** Frees a tensor from {@link allocate} that was never wrapped by {@link toTensor}. */
+export function release(info: tf.TensorInfo): void {
+  tf.backend().disposeData(info.dataId);
 }
 
 /** Wraps a kernel output as a tensor that tfjs tracks (and disposes) like any other. */
@@ -141,7 +149,7 @@ export function dispatch(spec: DispatchSpec): void {
   backend.computePassEncoder.setBindGroup(0, bindGroup);
   backend.computePassEncoder.dispatchWorkgroups(x, y, z);
   backend.dispatchCountInPass += 1;
-  dispatched += 1;
+  dispatched.set(spec.key, (dispatched.get(spec.key) ?? 0) + 1);
   if (backend.dispatchCountInPass >= DISPATCHES_PER_SUBMIT) {
     backend.endComputePassEncoder();
     backend.submitQueue();
