@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { headDim, type ModelConfig } from '../src/model/config.js';
 import type { Ops } from '../src/kernels/index.js';
 import { paramSpecs } from '../src/model/params.js';
+import { Rng } from '../src/util/rng.js';
 import { measure, type Iterations, type Measured } from './lib/stats.js';
 import type { OpsVariant } from './variants.js';
 
@@ -38,7 +39,16 @@ export interface OpResult {
   reps: number;
 }
 
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+/** Seeded normals through our Rng (tfjs's seeded random ops do not load under the Node ES-module hook). */
+function randn(shape: number[], seed: number): tf.Tensor {
+  const rng = new Rng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+}
+
+function randomIds(count: number, max: number, seed: number): tf.Tensor {
+  const rng = new Rng(seed);
+  return tf.tensor(Int32Array.from({ length: count }, () => rng.int(max)), [count], 'int32');
+}
 const fmtShape = (shape: readonly number[]) => shape.join('×');
 
 /** The ops a training step of `config` at [batch, seqLen] calls, with their shapes and call counts. */
@@ -107,7 +117,7 @@ export function opCases(config: ModelConfig, batch: number, seqLen: number): OpC
     op: 'crossEntropy', shapes: `logits ${fmtShape([n, v])}`, calls: 1,
     make: () => ({
       diff: [randn([n, v], 11)],
-      rest: [tf.randomUniform([n], 0, v, 'int32', 12), tf.ones([n])],
+      rest: [randomIds(n, v, 12), tf.ones([n])],
     }),
     forward: (ops, [logits], [targets, weights]) =>
       ops.crossEntropy(logits as tf.Tensor2D, targets as tf.Tensor1D, weights as tf.Tensor1D),
@@ -165,11 +175,13 @@ async function timePerCall(name: string, launch: () => Launched, iterations: Ite
   return { timing, reps };
 }
 
+/** Times every op of a step of `config` at [batch, seqLen] (or those named in `only`) with one kernel set. */
 export async function benchOps(
   label: string, config: ModelConfig, batch: number, seqLen: number, variant: OpsVariant, ops: Ops, iterations: Iterations,
+  only?: readonly string[],
 ): Promise<OpResult[]> {
   const results: OpResult[] = [];
-  for (const c of opCases(config, batch, seqLen)) {
+  for (const c of opCases(config, batch, seqLen).filter((x) => !only || only.includes(x.op))) {
     const { diff, rest } = tf.tidy(() => c.make());
     const name = `${label} ${variant.name} ${c.op} ${c.shapes}`;
     let forward: Measured | undefined;

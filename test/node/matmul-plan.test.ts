@@ -1,5 +1,12 @@
-/** The matmul dispatch plan (pure: no GPU): chunks within the limits, covering the product exactly once. */
+/**
+ * The matmul dispatch plan (pure: no GPU): chunks within the limits, covering the product exactly once;
+ * texture layouts; and the Node file store of autotune choices.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nodeTuneStore } from '../../src/kernels/matmul/node-store.js';
 import { planChunks, textureLayout, type MatmulLimits, type MatmulProblem } from '../../src/kernels/matmul/plan.js';
 
 const device: MatmulLimits = {
@@ -60,5 +67,20 @@ describe('matmul dispatch plan', () => {
     expect(textureLayout(1024, 256, device)).toEqual({ rows: 1024, cols: 256, texels: 64, foldShift: 12, width: 64, height: 1024 });
     expect(textureLayout(10_000, 30, device)).toEqual({ rows: 10_000, cols: 30, texels: 8, foldShift: 12, width: 24, height: 4096 });
     expect(textureLayout(10_000, 16_384, device)).toBeUndefined();
+  });
+});
+
+describe('the Node store of matmul autotune choices', () => {
+  it('writes atomically into its folder (created on demand) and reads back; a missing file reads as nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hephaestus-tune-'));
+    try {
+      const store = nodeTuneStore(join(dir, 'cache', 'matmul-autotune.json'));
+      expect(await store.read()).toBeUndefined();
+      await store.write('{"version":1}');
+      expect(await store.read()).toBe('{"version":1}');
+      expect(readdirSync(join(dir, 'cache'))).toEqual(['matmul-autotune.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,7 @@ import { matmulCpu } from './cpu.js';
 import type { MatmulProblem } from './plan.js';
 import { currentLimits, runVariant } from './run.js';
 
-export { MATMUL_VARIANTS, autotuneMatmul, configureMatmul, matmulTuningIdle, resetMatmulChoices, timeVariant, variantFor } from './autotune.js';
+export { MATMUL_VARIANTS, autotuneMatmul, configureMatmul, matmulTuningIdle, resetMatmulChoices, variantFor } from './autotune.js';
 export type { AutotuneOptions, MatmulSettings, MatmulTuneResult, TuneStore, VariantTiming } from './autotune.js';
 export { matmulCpu } from './cpu.js';
 export { planChunks, problemFlops, problemKey, textureLayout } from './plan.js';
