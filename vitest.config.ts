@@ -63,7 +63,7 @@ export default defineConfig({
         // Dependencies the browser tests import, pre-bundled up front: discovering them mid-run makes
         // Vite reload the page and the run flaky.
         optimizeDeps: {
-          include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@huggingface/tokenizers'],
+          include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@huggingface/tokenizers', 'idb-keyval'],
         },
         test: {
           name: 'browser',

@@ -4,13 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchSource } from '../src/data/batch.js';
-import { headDim, resolveConfig, type ModelConfig, type PresetName } from '../src/model/config.js';
+import { PRESETS, headDim, resolveConfig, type ModelConfig, type PresetName } from '../src/model/config.js';
 import { LlamaModel } from '../src/model/model.js';
 import { countParams } from '../src/model/params.js';
 import type { BackendName } from '../src/runtime/backend.js';
 import { Trainer } from '../src/train/trainer.js';
 import { Rng } from '../src/util/rng.js';
+import { matmulTextureBytes, releaseMatmulTextures } from '../src/kernels/matmul/index.js';
 import { profileKernels, type KernelProfile } from './lib/kernel-profile.js';
+import { countLaunches, type Launches } from './lib/launches.js';
 import { measure, progress, type Iterations, type Measured } from './lib/stats.js';
 import type { OpsVariant } from './variants.js';
 
@@ -42,6 +44,8 @@ export interface ModelResult {
   forward: Measured;
   /** One extra, untimed step under the profiler: kernels, time per kernel name, peak tensor bytes. */
   profile: KernelProfile;
+  /** GPU compute dispatches of that step (WebGPU only). */
+  launches?: Launches;
   memory: {
     /** Bytes held by tensors between steps (weights, moments, tables). */
     restingBytes: number;
@@ -49,11 +53,18 @@ export interface ModelResult {
     peakBytes: number;
     tensorsBefore: number;
     tensorsAfter: number;
+    /** Bytes of the textures our matmul keeps for its operands (outside tfjs's count; 0 for stock). */
+    textureBytes: number;
   };
 }
 
 export function caseLabel(c: ModelCase): string {
   return `${c.preset} B${c.batchSize} T${c.seqLen} V${c.vocabSize}`;
+}
+
+/** The preset at the case's vocabulary, its context stretched to the case's sequence length where longer. */
+export function caseConfig(c: Pick<ModelCase, 'preset' | 'seqLen' | 'vocabSize'>): ModelConfig {
+  return resolveConfig(c.preset, { vocabSize: c.vocabSize, contextLength: Math.max(PRESETS[c.preset].contextLength, c.seqLen) });
 }
 
 /**
@@ -102,7 +113,8 @@ async function syncOn(t: tf.Tensor): Promise<void> {
 
 export async function benchModel(c: ModelCase, backend: BackendName, variant: OpsVariant): Promise<ModelResult> {
   const label = `${caseLabel(c)} ${backend} ${variant.name}`;
-  const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
+  if (backend === 'webgpu') releaseMatmulTextures(); // so the texture count below is this variant's
+  const config = caseConfig(c);
   const model = LlamaModel.create(config, { seed: 0, ops: variant.opsFor(backend) });
   // Many planned steps so the cosine schedule stays near its peak; no warm-up ramp.
   const trainer = new Trainer(model, { steps: 1_000_000, warmupSteps: 0 });
@@ -151,7 +163,10 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
   // (4) memory and time per kernel: one more step under the profiler (not part of the timings).
   progress(`${label}: profiling one step`);
   const restingBytes = tf.memory().numBytes;
-  const profile = await profileKernels(fullStep);
+  const { result: profile, launches } = backend === 'webgpu'
+    ? await countLaunches(() => profileKernels(fullStep))
+    : { result: await profileKernels(fullStep), launches: undefined };
+  const textureBytes = backend === 'webgpu' ? matmulTextureBytes() : 0;
 
   trainer.dispose();
   model.dispose();
@@ -166,11 +181,13 @@ export async function benchModel(c: ModelCase, backend: BackendName, variant: Op
     forwardBackward,
     forward,
     profile,
+    launches,
     memory: {
       restingBytes,
       peakBytes: Math.max(profile.peakBytes, restingBytes),
       tensorsBefore,
       tensorsAfter,
+      textureBytes,
     },
   };
 }

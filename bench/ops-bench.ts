@@ -39,12 +39,16 @@ export interface OpResult {
   reps: number;
 }
 
-// Seeded normals from our own generator: tfjs's seeded random ops need seedrandom's CommonJS export,
-// which the ES build of tfjs-core does not get under the tsx resolve hook.
-const randn = (shape: number[], seed: number) => {
+/** Seeded normals through our Rng (tfjs's seeded random ops do not load under the Node ES-module hook). */
+function randn(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);
   return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
-};
+}
+
+function randomIds(count: number, max: number, seed: number): tf.Tensor {
+  const rng = new Rng(seed);
+  return tf.tensor(Int32Array.from({ length: count }, () => rng.int(max)), [count], 'int32');
+}
 const fmtShape = (shape: readonly number[]) => shape.join('×');
 
 /** The ops a training step of `config` at [batch, seqLen] calls, with their shapes and call counts. */
@@ -113,7 +117,7 @@ export function opCases(config: ModelConfig, batch: number, seqLen: number): OpC
     op: 'crossEntropy', shapes: `logits ${fmtShape([n, v])}`, calls: 1,
     make: () => ({
       diff: [randn([n, v], 11)],
-      rest: [tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i * 7919) % v), 'int32'), tf.ones([n])],
+      rest: [randomIds(n, v, 12), tf.ones([n])],
     }),
     forward: (ops, [logits], [targets, weights]) =>
       ops.crossEntropy(logits as tf.Tensor2D, targets as tf.Tensor1D, weights as tf.Tensor1D),
@@ -177,11 +181,13 @@ async function timePerCall(name: string, launch: () => Launched, iterations: Ite
   return { timing, reps };
 }
 
+/** Times every op of a step of `config` at [batch, seqLen] (or those named in `only`) with one kernel set. */
 export async function benchOps(
   label: string, config: ModelConfig, batch: number, seqLen: number, variant: OpsVariant, ops: Ops, iterations: Iterations,
+  only?: readonly string[],
 ): Promise<OpResult[]> {
   const results: OpResult[] = [];
-  for (const c of opCases(config, batch, seqLen)) {
+  for (const c of opCases(config, batch, seqLen).filter((x) => !only || only.includes(x.op))) {
     const { diff, rest } = tf.tidy(() => c.make());
     const name = `${label} ${variant.name} ${c.op} ${c.shapes}`;
     let forward: Measured | undefined;

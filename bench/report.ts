@@ -3,21 +3,19 @@ import type { BackendInfo } from '../src/runtime/backend.js';
 import type { MachineInfo } from './lib/machine.js';
 import { table } from './lib/markdown.js';
 import { fmt, type Timing } from './lib/stats.js';
-import type { MatmulResult } from './matmul.js';
 import type { ForgeResult } from './forge-bench.js';
 import type { ModelResult } from './model-bench.js';
 import type { OpResult } from './ops-bench.js';
 import { renderPackage, type PackageResult } from './package-bench.js';
+import { contextSection, launchesSection, matmulSection, peerRows, targetsSection, tuneSection, type KernelResults } from './report-kernels.js';
 import type { TokenizerResult } from './tokenizer-bench.js';
 
-export interface BenchResults {
+export interface BenchResults extends KernelResults {
   machine: MachineInfo;
   webgpu: BackendInfo;
   quick: boolean;
   loadAtEnd: string;
   totalSeconds: number;
-  models: ModelResult[];
-  matmuls: MatmulResult[];
   /** Per-op results, by model case and backend. */
   ops: { label: string; backend: string; results: OpResult[] }[];
   tokenizer?: TokenizerResult;
@@ -53,7 +51,6 @@ function vsBaseline(all: ModelResult[], r: ModelResult, baseline: string, pick: 
 
 export function renderReport(res: BenchResults): string {
   const { machine, models, baseline } = res;
-  const ceiling = res.matmuls.find((m) => m.backend === 'webgpu' && m.n === 1024);
   const key = (m: ModelResult) => [m.label, m.backend, m.variant];
   const out: string[] = [];
 
@@ -68,7 +65,8 @@ export function renderReport(res: BenchResults): string {
   out.push('Times are wall clock, median of the timed iterations after warm-up, with the 10th–90th percentile ' +
     'range. Every timed iteration ends with a read-back that waits for its GPU work. Batches are fixed random ' +
     'tokens (no data loading). `vs ' + baseline + '` = baseline median / this median (higher is faster), ' +
-    'measured in the same run.', '');
+    'measured in the same run. The machine is shared: absolute times move with its load (above), ratios within one run much less.', '');
+  out.push(...targetsSection(res));
 
   out.push('## Training step (forward + backward + grad-norm clipping + AdamW, `Trainer.step`)', '');
   out.push(table(
@@ -77,12 +75,13 @@ export function renderReport(res: BenchResults): string {
       ...key(m), `${fmt(m.params / 1e6, 2)}M`, String(m.step.samples.length), fmt(m.step.median), range(m.step),
       perSecond(m.tokensPerStep, m.step), fmt(m.flopsPerStep / (m.step.median / 1000) / 1e9, 2),
       vsBaseline(models, m, baseline, (x) => x.step),
-    ]),
+    ]).concat(peerRows(res)),
   ), '');
-  if (ceiling) {
-    out.push(`Model GFLOP/s counts matmul FLOPs only (3x forward; attention over the full T×T square). ` +
-      `Stock \`tf.matMul\` 1024³ on this adapter reaches ${fmt(ceiling.gflops, 2)} GFLOP/s (below).`, '');
-  }
+  out.push(`Model GFLOP/s counts matmul FLOPs only (3x forward; attention over the full T×T square), against the adapter's ` +
+    `FMA-chain ceiling of ${fmt(res.ceiling.gflops, 1)} GFLOP/s. The peer runs its Llama-like v2 model at our width, depth, heads, ` +
+    'vocabulary, sequence and batch (MLP hidden 1.5x our SwiGLU width rounded down to a multiple of 32, as its f16 kernels need: ' +
+    'the same or slightly fewer MLP parameters and FLOPs; its parameter count is in the table), through its own ' +
+    'training loop, which reads the loss back every step as ours does; its step time is the gap between its per-step progress events.', '');
 
   out.push('## Forward only (`model.forward` + sum of the logits, read back)', '');
   out.push(table(
@@ -95,11 +94,11 @@ export function renderReport(res: BenchResults): string {
 
   out.push('## Where the step goes', '');
   out.push(table(
-    ['case', 'backend', 'ops', 'forward ms', 'fwd+bwd ms', 'step ms', 'step − fwd+bwd ms', 'kernels/step'],
+    ['case', 'backend', 'ops', 'forward ms', 'fwd+bwd ms', 'step ms', 'step − fwd+bwd ms', 'tfjs kernels/step', 'GPU dispatches/step'],
     models.map((m) => [
       ...key(m), fmt(m.forward.median), m.forwardBackward ? fmt(m.forwardBackward.median) : 'not run',
       fmt(m.step.median), m.forwardBackward ? fmt(m.step.median - m.forwardBackward.median) : 'n/a',
-      String(m.profile.kernels),
+      String(m.profile.kernels), m.launches ? String(m.launches.total) : 'n/a',
     ]),
   ), '');
   out.push('"step − fwd+bwd" is gradient-norm clipping (one read-back) and the AdamW update. Kernels per step ' +
@@ -109,6 +108,7 @@ export function renderReport(res: BenchResults): string {
     out.push(`- ${key(m).join(' / ')}: ${byCount.map((k) => `${k.name} ${k.count}`).join(', ')}`);
   }
   out.push('');
+  out.push(...launchesSection(res));
 
   for (const group of groupOps(res.ops)) {
     const model = models.find((m) => m.label === group.label && m.backend === group.backend && m.variant === baseline);
@@ -145,6 +145,8 @@ export function renderReport(res: BenchResults): string {
       'gradient-norm clipping and read-backs, and the difference between ops alone and ops in a whole graph.', '');
   }
 
+  out.push(...contextSection(res));
+
   for (const m of models.filter((x) => x.backend === 'cpu')) {
     const p = m.profile;
     const top = p.byName.slice(0, TOP_KERNELS);
@@ -158,24 +160,18 @@ export function renderReport(res: BenchResults): string {
 
   out.push('## Memory', '');
   out.push(table(
-    ['case', 'backend', 'ops', 'resting MB', 'peak MB during a step', 'tensors before → after timed steps'],
+    ['case', 'backend', 'ops', 'resting MB', 'peak MB during a step', 'matmul textures MB', 'tensors before → after timed steps'],
     models.map((m) => [
-      ...key(m), fmt(m.memory.restingBytes / MB, 2), fmt(m.memory.peakBytes / MB, 2),
+      ...key(m), fmt(m.memory.restingBytes / MB, 2), fmt(m.memory.peakBytes / MB, 2), fmt(m.memory.textureBytes / MB, 2),
       `${m.memory.tensorsBefore} → ${m.memory.tensorsAfter}${m.memory.tensorsBefore === m.memory.tensorsAfter ? ' (flat)' : ' (LEAK)'}`,
     ]),
   ), '');
   out.push('Tensor bytes as tfjs counts them (`tf.memory().numBytes`): resting = weights, AdamW moments and ' +
     'RoPE tables between steps; peak = high-water mark sampled after every kernel of one step. Buffers ' +
-    'pooled by the WebGPU backend are not included.', '');
+    'pooled by the WebGPU backend are not included; the textures our matmul packs its operands into (pooled, reused by ' +
+    'every product of the same size) are listed separately.', '');
 
-  out.push('## Stock matmul (`tf.matMul`, square float32)', '');
-  out.push(table(
-    ['size', 'backend', 'matmuls per sample', 'iters', 'ms per matmul', 'p10 – p90 (per matmul)', 'GFLOP/s'],
-    res.matmuls.map((m) => [
-      `${m.n}³`, m.backend, String(m.reps), String(m.timing.samples.length), fmt(m.timing.median / m.reps),
-      `${fmt(m.timing.p10 / m.reps)} – ${fmt(m.timing.p90 / m.reps)}`, fmt(m.gflops, 2),
-    ]),
-  ), '');
+  out.push(...matmulSection(res), ...tuneSection(res));
 
   if (res.tokenizer) {
     const t = res.tokenizer;
@@ -197,10 +193,11 @@ export function renderReport(res: BenchResults): string {
   if (res.package) out.push(...renderPackage(res.package));
 
   out.push('## How to reproduce', '');
-  out.push('`npm run bench` (about 8 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
+  out.push('`npm run bench` (about 25 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
     'writes nothing unless `--out FILE` is given; `npm run bench -- --only package` re-measures the package section ' +
     'alone, in place). Run it on an idle machine: llvmpipe shares the CPU ' +
-    'with everything else. New kernel sets are added as rows in `bench/variants.ts`.', '');
+    'with everything else. Kernel sets are rows in `bench/variants.ts`; matmul variants are `MATMUL_VARIANTS` ' +
+    '(src/kernels/matmul/autotune.ts); the peer runs from `bench/peer/nanogpt.mjs`.', '');
   return out.join('\n');
 }
 

@@ -1,27 +1,34 @@
 /**
- * `npm run bench`: measures training and forward throughput of the presets on WebGPU (Dawn in Node)
- * and on the tfjs CPU backend, the stock matmul ceiling, memory, the tokenizer and the Forge corpus
- * pipeline in Node (reading, BPE training, build phases, streaming memory), what a web app installs and
- * ships (bench/package-bench.ts), and writes BENCHMARKS.md. Progress goes to stderr.
+ * `npm run bench`: our WebGPU kernels against the stock tfjs composition and the peer library on this
+ * machine's software adapter (Dawn over llvmpipe in Node), plus the CPU backend, the tokenizer, the
+ * Forge corpus pipeline and what a web app installs and ships (bench/package-bench.ts); writes
+ * BENCHMARKS.md. Progress goes to stderr.
  *
- *   npm run bench                       full run (~6 min on 2 cores), writes BENCHMARKS.md
+ *   npm run bench                       full run (about 25 minutes on 2 idle cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            smoke run, few iterations; prints the report, writes nothing
  *   ... --out FILE                      write the report to FILE instead
  *   ... --json FILE                     also write every raw sample as JSON
  *   ... --only package                  only the package section (bench/package-bench.ts): replaced
  *                                       in place in BENCHMARKS.md (or --out FILE), the rest kept
+ *
+ * On WebGPU: the FMA-chain ceiling; every matmul variant beside stock tf.matMul on 1024³ and on the
+ * products of a training step of each preset; the matmul autotune for the model cases; full steps,
+ * forward and fwd+bwd of each kernel set and of the peer (fp32 and its mixed f16) at equal size, with
+ * launches and memory; each op alone; step time and memory against context length.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolveConfig } from '../src/model/config.js';
+import { autotuneMatmul, configureMatmul, type MatmulTuneResult } from '../src/kernels/matmul/index.js';
 import { initBackend, type BackendInfo, type BackendName } from '../src/runtime/backend.js';
 import { initNodeBackend } from '../src/runtime/node-webgpu.js';
+import { benchCeiling, type CeilingResult } from './ceiling.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { progress, type Iterations } from './lib/stats.js';
-import { benchMatmul, type MatmulCase, type MatmulResult } from './matmul.js';
+import { benchMatmul, trainingProblems, type MatmulCase, type MatmulResult } from './matmul.js';
 import { benchForge, type ForgeBenchOptions } from './forge-bench.js';
-import { benchModel, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
+import { benchModel, caseConfig, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
 import { benchOps } from './ops-bench.js';
 import { benchPackage, renderPackage } from './package-bench.js';
+import { benchPeer, type PeerResult } from './peer-bench.js';
 import { renderReport, replaceSection, type BenchResults } from './report.js';
 import { benchTokenizer } from './tokenizer-bench.js';
 import { VARIANTS } from './variants.js';
@@ -32,32 +39,46 @@ const MB = 1024 * 1024;
 
 interface Plan {
   /** `ops`: iterations of the per-op benchmark at the case's shapes (after its own compile runs). */
-  webgpuModels: (ModelCase & { ops: Iterations })[];
+  webgpuModels: (ModelCase & { ops: Iterations; peer: Iterations })[];
   cpuModels: ModelCase[];
+  /** Step time and memory against context length (one sequence per step). */
+  contexts: ModelCase[];
+  /** Attention alone at context 256 (a target of issue 9). */
+  attention: ModelCase & { ops: Iterations };
+  ceiling: Iterations;
   webgpuMatmuls: MatmulCase[];
   cpuMatmuls: MatmulCase[];
   tokenizer: { sliceBytes: number; vocabSize: number; warmIters: number };
   forge: ForgeBenchOptions;
 }
 
-/** Iteration counts chosen so the full run stays near 6 minutes on 2 cores with llvmpipe. */
+const square = (n: number, iterations: Iterations): MatmulCase => ({ label: `${n}³`, problem: { m: n, n, k: n, transposeA: false, transposeB: false }, iterations });
+
 function plan(quick: boolean): Plan {
-  const it = (warmup: number, iters: number): Iterations => (quick ? { warmup: 1, iters: 1 } : { warmup, iters });
+  const it = (warmup: number, iters: number): Iterations => (quick ? { warmup: Math.min(warmup, 1), iters: 1 } : { warmup, iters });
   const nano = { preset: 'nano', batchSize: 8, seqLen: 64, vocabSize: 1024 } as const;
   const tiny = { preset: 'tiny', batchSize: 8, seqLen: 128, vocabSize: 2048 } as const;
+  const small = { preset: 'small', batchSize: 4, seqLen: 128, vocabSize: 8192 } as const;
+  const shapesOf = (c: { preset: 'nano' | 'tiny' | 'small'; batchSize: number; seqLen: number; vocabSize: number }, iterations: Iterations) =>
+    trainingProblems(caseLabel({ ...c, step: iterations, forward: iterations }), caseConfig(c), c.batchSize * c.seqLen).map((x) => ({ ...x, iterations }));
   return {
     webgpuModels: [
-      { ...nano, forward: it(2, 15), forwardBackward: it(1, 10), step: it(2, 10), ops: it(0, 5) },
-      // ~13 s per step here: few iterations. The smoke run skips it (nano covers every code path).
-      ...(quick ? [] : [{ ...tiny, forward: it(1, 3), forwardBackward: it(1, 2), step: it(1, 4), ops: it(0, 3) }]),
+      { ...nano, forward: it(2, 10), forwardBackward: it(1, 6), step: it(2, 8), ops: it(0, 5), peer: it(2, 6) },
+      // The stock tiny step takes 7-13 s here: few iterations. The smoke run skips it (nano covers every path).
+      ...(quick ? [] : [{ ...tiny, forward: it(1, 3), forwardBackward: it(1, 2), step: it(1, 4), ops: it(0, 3), peer: it(2, 4) }]),
     ],
-    // The tfjs CPU backend takes ~20 s per nano step here; no separate fwd+bwd (the profile shows it).
     cpuModels: [{ ...nano, forward: it(1, 3), step: it(1, 3) }],
+    contexts: (quick ? [128, 256] : [128, 256, 512, 1024]).map((seqLen) => ({
+      preset: 'tiny', batchSize: 1, seqLen, vocabSize: 2048, forward: it(0, 1), step: it(1, 2),
+    })),
+    attention: { preset: 'tiny', batchSize: 8, seqLen: 256, vocabSize: 2048, forward: it(0, 1), step: it(0, 1), ops: it(0, 5) },
+    ceiling: it(1, 5),
     webgpuMatmuls: [
-      { n: 1024, reps: 1, iterations: it(1, 8) },
-      { n: 256, reps: 8, iterations: it(2, 10) },
+      square(1024, it(1, 3)),
+      ...shapesOf(nano, it(1, 3)),
+      ...(quick ? [] : [...shapesOf(tiny, it(1, 2)), ...shapesOf(small, it(0, 1))]),
     ],
-    cpuMatmuls: [{ n: 256, reps: 2, iterations: it(1, 5) }],
+    cpuMatmuls: [square(256, it(1, 3))],
     tokenizer: { sliceBytes: quick ? 64 * 1024 : 256 * 1024, vocabSize: 1024, warmIters: quick ? 1 : 3 },
     // ~1 min in all on 2 idle cores (the 640 MB file, 10x the budget, is written to os.tmpdir() and deleted).
     forge: {
@@ -102,19 +123,26 @@ async function runModels(cases: ModelCase[], backend: BackendName, into: ModelRe
   }
 }
 
-async function runOps(cases: (ModelCase & { ops: Iterations })[], backend: BackendName, into: BenchResults['ops']): Promise<void> {
+async function runOps(cases: (ModelCase & { ops: Iterations })[], backend: BackendName, into: BenchResults['ops'], only?: string[]): Promise<void> {
   for (const c of cases) {
-    const config = resolveConfig(c.preset, { vocabSize: c.vocabSize });
     for (const variant of VARIANTS.filter((v) => v.backends.includes(backend))) {
       progress(`ops at the shapes of ${caseLabel(c)} on ${backend} with ${variant.name}`);
-      const results = await benchOps(caseLabel(c), config, c.batchSize, c.seqLen, variant, variant.opsFor(backend), c.ops);
+      const results = await benchOps(caseLabel(c), caseConfig(c), c.batchSize, c.seqLen, variant, variant.opsFor(backend), c.ops, only);
       into.push({ label: caseLabel(c), backend, results });
     }
   }
 }
 
-async function runMatmuls(cases: MatmulCase[], backend: BackendName, into: MatmulResult[]): Promise<void> {
-  for (const c of cases) into.push(await benchMatmul(c, backend));
+/** The autotune for every product of the cases' training steps, before any of them is timed. */
+async function tune(cases: ModelCase[], extra: MatmulCase[]): Promise<{ label: string; results: MatmulTuneResult[] }[]> {
+  const out: { label: string; results: MatmulTuneResult[] }[] = [];
+  for (const c of cases) {
+    const problems = trainingProblems(caseLabel(c), caseConfig(c), c.batchSize * c.seqLen).map((x) => x.problem);
+    progress(`matmul autotune: ${problems.length} products of ${caseLabel(c)}`);
+    out.push({ label: caseLabel(c), results: await autotuneMatmul(problems) });
+  }
+  out.push({ label: 'square', results: await autotuneMatmul(extra.map((x) => x.problem)) });
+  return out;
 }
 
 /** `--only package`: measures the package and replaces its section of an existing report. */
@@ -139,23 +167,39 @@ async function main(): Promise<void> {
 
   const webgpu: BackendInfo = await initNodeBackend({ prefer: 'webgpu' });
   progress(`WebGPU adapter: ${webgpu.adapter}`);
+  // Measured fresh in every run (not from a cache), and nothing tunes in the background while timing.
+  configureMatmul({ store: null, autotune: 'off' });
+  const ceiling: CeilingResult = await benchCeiling(p.ceiling);
+  progress(`FMA-chain ceiling: ${ceiling.gflops.toFixed(1)} GFLOP/s`);
   const matmuls: MatmulResult[] = [];
+  for (const c of p.webgpuMatmuls) matmuls.push(await benchMatmul(c, 'webgpu'));
+  const tuned = await tune([...p.webgpuModels, ...p.contexts], p.webgpuMatmuls.slice(0, 1));
+
   const models: ModelResult[] = [];
-  await runMatmuls(p.webgpuMatmuls, 'webgpu', matmuls);
   await runModels(p.webgpuModels, 'webgpu', models);
+  const peers: PeerResult[] = [];
+  for (const c of p.webgpuModels) {
+    for (const mixed of [false, true]) {
+      peers.push(await benchPeer({ label: caseLabel(c), config: caseConfig(c), batchSize: c.batchSize, seqLen: c.seqLen, mixed, iterations: c.peer, textFile: TEXT_FILE }));
+    }
+  }
   const ops: BenchResults['ops'] = [];
   await runOps(p.webgpuModels, 'webgpu', ops);
+  await runOps([p.attention], 'webgpu', ops, ['attention']);
+  const contexts: ModelResult[] = [];
+  await runModels(p.contexts, 'webgpu', contexts);
 
   // The CPU backend last: switching back and forth between backends is not needed.
   await initBackend({ prefer: 'cpu' });
-  await runMatmuls(p.cpuMatmuls, 'cpu', matmuls);
+  for (const c of p.cpuMatmuls) matmuls.push(await benchMatmul(c, 'cpu'));
   await runModels(p.cpuModels, 'cpu', models);
 
   const totalSeconds = (performance.now() - started) / 1000;
-  const report = renderReport({
-    machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds,
-    models, matmuls, ops, tokenizer, forge, package: pkg, baseline: VARIANTS[0].name,
-  });
+  const results: BenchResults = {
+    machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds, models, contexts, peers, matmuls, ceiling, tuned, ops,
+    tokenizer, forge, package: pkg, baseline: VARIANTS[0].name,
+  };
+  const report = renderReport(results);
   if (args.out) {
     writeFileSync(args.out, report + '\n');
     progress(`wrote ${args.out} (${totalSeconds.toFixed(0)} s in all)`);
@@ -163,7 +207,7 @@ async function main(): Promise<void> {
     process.stdout.write(report + '\n');
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, webgpu, totalSeconds, models, matmuls, ops, tokenizer, forge, package: pkg }, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
 }

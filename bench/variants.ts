@@ -2,8 +2,6 @@
  * The kernel sets the model benchmarks compare. Each is an `Ops` object (src/kernels/ops.ts) swapped
  * into the model with `model.useOps(ops)`. The first entry is the baseline: every other row of the
  * model tables gets a "vs <baseline>" speed-up column against it, measured in the same run.
- *
- * To add our WebGPU kernels, append e.g. `{ name: 'hephaestus', ops: hephaestusOps, backends: ['webgpu'] }`.
  */
 import { kernelsFor, type Ops } from '../src/kernels/index.js';
 import type { BackendName } from '../src/runtime/backend.js';
@@ -18,5 +16,6 @@ export interface OpsVariant {
 }
 
 export const VARIANTS: readonly OpsVariant[] = [
-  { name: 'stock tfjs', opsFor: kernelsFor, backends: ['webgpu', 'cpu'] },
+  { name: 'stock tfjs', opsFor: (backend) => kernelsFor(backend, { kernels: 'stock' }), backends: ['webgpu', 'cpu'] },
+  { name: 'ours', opsFor: (backend) => kernelsFor(backend), backends: ['webgpu'] },
 ];

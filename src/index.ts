@@ -10,9 +10,10 @@ export { PRESETS, resolveConfig, validateConfig, headDim } from './model/config.
 export type { ModelConfig, PresetName } from './model/config.js';
 export { LlamaModel, disposeCache } from './model/model.js';
 export type { CreateModelOptions, KvCache } from './model/model.js';
-export { kernelsFor, tfjsOps, tfjsCpuOps } from './kernels/index.js';
-export type { Ops, AdamWHyper, AdamWSlot, StepStatsOptions } from './kernels/index.js';
-export { STEP_STATS } from './kernels/index.js';
+export { kernelsFor, tfjsOps, tfjsCpuOps, webgpuOps, STEP_STATS } from './kernels/index.js';
+export type { Ops, AdamWHyper, AdamWSlot, StepStatsOptions, KernelChoice } from './kernels/index.js';
+export { autotuneMatmul, configureMatmul, matmul, MATMUL_VARIANTS } from './kernels/matmul/index.js';
+export type { AutotuneOptions, MatmulProblem, MatmulSettings, MatmulTuneResult, TuneStore } from './kernels/matmul/index.js';
 export { paramSpecs, countParams } from './model/params.js';
 export type { ParamSpec } from './model/params.js';
 export { generate, pickToken } from './model/generate.js';

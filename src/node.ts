@@ -3,7 +3,14 @@
  * file-system helpers.
  * @module
  */
+import { configureMatmul } from './kernels/matmul/index.js';
+import { nodeTuneStore } from './kernels/matmul/node-store.js';
+
 export * from './index.js';
+export { nodeTuneStore } from './kernels/matmul/node-store.js';
+
+// Matmul autotune choices persist across processes in Node's cache directory.
+configureMatmul({ store: nodeTuneStore() });
 export { initNodeBackend } from './runtime/node-webgpu.js';
 export type { NodeAdapterKind } from './runtime/node-webgpu.js';
 export { fileSource, walkFiles, pythonStdlibDir, FILE_CHUNK_BYTES } from './data/sources/node-lines.js';

@@ -8,8 +8,9 @@
  * Metric, per tensor (the logits, and each parameter's gradient):
  *   relative error = max_i |ours_i - ref_i| / max_i |ref_i|
  * which must stay under 1e-4 (float32 maths against float64). The loss: |ours - ref| / |ref| < 1e-4.
- * Runs on the CPU backend and on the WebGPU backend (Dawn over Mesa llvmpipe), on the nano preset and
- * on a config with odd sizes (grouped-query attention, untied head, odd vocabulary/FFN/sequence sizes).
+ * Runs on the CPU backend and on the WebGPU backend (Dawn over Mesa llvmpipe) with both kernel sets
+ * (the stock tfjs composition and ours), on the nano preset and on a config with odd sizes
+ * (grouped-query attention, untied head, odd vocabulary/FFN/sequence sizes).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, type ModelConfig } from '../../src/model/config.js';
 import { exportSafetensors, toHfConfig } from '../../src/model/hf-format.js';
 import { LlamaModel } from '../../src/model/model.js';
+import { kernelsFor, type KernelChoice } from '../../src/kernels/index.js';
 import { paramSpecs } from '../../src/model/params.js';
 import { initNodeBackend } from '../../src/runtime/node-webgpu.js';
 import { Rng } from '../../src/util/rng.js';
@@ -196,17 +198,18 @@ describe('LlamaModel against the float64 PyTorch reference (python/hephaestus_to
     if (rows.length === 0) return;
     const fmt = (x: number) => x.toExponential(2);
     const lines = rows.map((r) =>
-      `${r.backend.padEnd(7)}${r.config.padEnd(6)}${fmt(r.logits).padStart(10)}${fmt(r.loss).padStart(10)}` +
+      `${r.backend.padEnd(13)}${r.config.padEnd(6)}${fmt(r.logits).padStart(10)}${fmt(r.loss).padStart(10)}` +
         `${fmt(r.worstGrad).padStart(11)}  ${r.worstGradName} (${r.ms} ms)`);
     console.log(
       `relative error max|ours-ref|/max|ref| against float64 PyTorch (limit ${TOLERANCE}):\n` +
-        `backend config    logits      loss  worst grad  (parameter)\n${lines.join('\n')}`,
+        `backend      config    logits      loss  worst grad  (parameter)\n${lines.join('\n')}`,
     );
   });
 
-  for (const backend of ['cpu', 'webgpu'] as const) {
+  const runs = [['cpu', 'stock'], ['webgpu', 'stock'], ['webgpu', 'ours']] as const satisfies readonly (readonly ['cpu' | 'webgpu', KernelChoice])[];
+  for (const [backend, kernels] of runs) {
     for (const test of cases) {
-      it(`${backend}: ${test.name} (B=${test.batch}, T=${test.length}) logits, loss and every gradient`, async () => {
+      it(`${backend} (${kernels} kernels): ${test.name} (B=${test.batch}, T=${test.length}) logits, loss and every gradient`, async () => {
         if (backend === 'cpu') {
           await initNodeBackend({ prefer: 'cpu' });
         } else {
@@ -216,7 +219,9 @@ describe('LlamaModel against the float64 PyTorch reference (python/hephaestus_to
         expect(tf.getBackend()).toBe(backend);
         const started = performance.now();
         const { weights, inputs, ref } = prepared.get(test.name)!;
-        const model = LlamaModel.create(test.config, { weights });
+        const ops = kernelsFor(backend, { kernels });
+        expect(ops.name).toBe(backend === 'webgpu' && kernels === 'ours' ? 'hephaestus-webgpu' : backend === 'cpu' ? 'tfjs-cpu' : 'tfjs');
+        const model = LlamaModel.create(test.config, { weights, ops });
         const shape: [number, number] = [test.batch, test.length];
         const tokens = tf.tensor2d(inputs.tokens, shape, 'int32');
         const targets = tf.tensor2d(inputs.targets, shape, 'int32');
@@ -245,7 +250,7 @@ describe('LlamaModel against the float64 PyTorch reference (python/hephaestus_to
           expect(new Set(ref.grads.keys())).toEqual(new Set(model.params.keys()));
           const worst = gradErrors.reduce((a, b) => (b.error > a.error ? b : a));
           rows.push({
-            backend, config: test.name, logits: logitsError, loss: lossError,
+            backend: backend === 'webgpu' ? `webgpu/${kernels}` : backend, config: test.name, logits: logitsError, loss: lossError,
             worstGrad: worst.error, worstGradName: worst.name, ms: Math.round(performance.now() - started),
           });
 

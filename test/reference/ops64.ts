@@ -18,6 +18,24 @@ export function linear64(x: Float64Array, w: Float64Array, rows: number, inF: nu
   return out;
 }
 
+/**
+ * `op(a) @ op(b) -> [m, n]` over `k`: a stored `[m, k]` (or `[k, m]` when `transposeA`), b stored
+ * `[k, n]` (or `[n, k]` when `transposeB`).
+ */
+export function matmul64(
+  a: Float64Array, b: Float64Array, p: { m: number; n: number; k: number; transposeA: boolean; transposeB: boolean },
+): Float64Array {
+  const out = new Float64Array(p.m * p.n);
+  for (let i = 0; i < p.m; i++) {
+    for (let j = 0; j < p.n; j++) {
+      let sum = 0;
+      for (let k = 0; k < p.k; k++) sum += (p.transposeA ? a[k * p.m + i] : a[i * p.k + k]) * (p.transposeB ? b[j * p.k + k] : b[k * p.n + j]);
+      out[i * p.n + j] = sum;
+    }
+  }
+  return out;
+}
+
 /** RMSNorm over rows of width `d`: `x / sqrt(mean(x^2) + eps) * w`. */
 export function rmsNorm64(x: Float64Array, w: Float64Array, rows: number, d: number, eps: number): Float64Array {
   const out = new Float64Array(rows * d);

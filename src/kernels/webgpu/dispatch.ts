@@ -32,17 +32,27 @@ interface BackendInternals {
 /** A scalar of a kernel's uniform struct, in declaration order (each 4 bytes). */
 export type UniformValue = { u32: number } | { i32: number } | { f32: number };
 
+/** Part of a tensor's buffer, in bytes; `offset` a multiple of `minStorageBufferOffsetAlignment`. */
+export interface BufferRange {
+  offset: number;
+  size: number;
+}
+
 /** One compute dispatch. */
 export interface DispatchSpec {
   /** Identifies `code` in the pipeline cache: equal keys must mean equal code. */
   key: string;
   /**
-   * WGSL with entry point `main`. Storage bindings are `@group(0) @binding(i)` for `tensors[i]`;
-   * when `uniforms` is given, the uniform struct is `@group(0) @binding(tensors.length)`.
+   * WGSL with entry point `main`. Storage bindings are `@group(0) @binding(i)` for `tensors[i]`,
+   * then `textures` follow, and when `uniforms` is given, the uniform struct comes last.
    */
   code: string;
   /** Tensors bound in order (inputs and outputs alike; outputs from {@link allocate}). */
   tensors: tf.TensorInfo[];
+  /** Binds only part of `tensors[i]` where `ranges[i]` is set (to stay within the binding size limit). */
+  ranges?: (BufferRange | undefined)[];
+  /** Texture views bound after the tensors (e.g. operands packed by a kernel's own copy). */
+  textures?: GPUTextureView[];
   uniforms?: UniformValue[];
   /** Workgroup counts; each at most the device's `maxComputeWorkgroupsPerDimension`. */
   workgroups: [number, number?, number?];
@@ -61,9 +71,13 @@ export interface KernelLimits {
   maxComputeWorkgroupStorageSize: number;
   maxComputeInvocationsPerWorkgroup: number;
   maxComputeWorkgroupSizeX: number;
+  minStorageBufferOffsetAlignment: number;
+  maxTextureDimension2D: number;
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/** Our dispatches so far by kernel key, for launch counts in benchmarks. */
+const dispatched = new Map<string, number>();
 /** Dispatches recorded per submit, like tfjs's own `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`. */
 const DISPATCHES_PER_SUBMIT = 15;
 
@@ -90,6 +104,8 @@ export function deviceLimits(): KernelLimits {
     maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
     maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+    minStorageBufferOffsetAlignment: limits.minStorageBufferOffsetAlignment,
+    maxTextureDimension2D: limits.maxTextureDimension2D,
     ...limitOverrides,
   };
 }
@@ -102,10 +118,49 @@ export function overrideDeviceLimits(overrides: Partial<KernelLimits>): void {
   limitOverrides = { ...overrides };
 }
 
-/** A new, uninitialised tensor on the WebGPU backend (a kernel output). */
-export function allocate(shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.TensorInfo {
-  const backend = tf.backend() as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo };
-  return backend.makeTensorInfo(shape, dtype);
+/** The tfjs WebGPU backend's device (for resources a kernel keeps itself, such as textures). */
+export function gpuDevice(): GPUDevice {
+  return webgpuBackend().device;
+}
+
+/** Compute dispatches recorded by {@link dispatch} since the process started, by kernel key. */
+export function dispatchCounts(): Map<string, number> {
+  return new Map(dispatched);
+}
+
+/**
+ * Records non-compute commands (buffer-to-texture copies) into the backend's command stream, in order
+ * with the dispatches around them. `tensors` are the tensors the commands read.
+ */
+export function encode(tensors: tf.TensorInfo[], record: (encoder: GPUCommandEncoder, buffers: GPUBuffer[]) => void): void {
+  const backend = webgpuBackend();
+  const buffers = tensors.map((tensor) => gpuBuffer(backend, tensor));
+  for (const tensor of tensors) backend.commandQueueOwnedIds.add(tensor.dataId);
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  record(backend.commandEncoder!, buffers);
+}
+
+/** Submits the recorded commands (before destroying a resource they may still use). */
+export function flush(): void {
+  const backend = webgpuBackend();
+  if (!backend.commandEncoder) return;
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+}
+
+/**
+ * A new tensor on the WebGPU backend: uninitialised (a kernel output), or holding `values`. Until
+ * {@link toTensor} wraps it, the engine does not count it (`tf.memory()`); free it with {@link release}.
+ */
+export function allocate(shape: number[], dtype: 'float32' | 'int32' = 'float32', values?: Float32Array | Int32Array): tf.TensorInfo {
+  const backend = tf.backend() as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): tf.TensorInfo };
+  return backend.makeTensorInfo(shape, dtype, values);
+}
+
+/** Frees a tensor from {@link allocate} that was never wrapped by {@link toTensor}. */
+export function release(info: tf.TensorInfo): void {
+  tf.backend().disposeData(info.dataId);
 }
 
 /** Wraps a kernel output as a tensor that tfjs tracks (and disposes) like any other. */
@@ -121,8 +176,9 @@ export function dispatch(spec: DispatchSpec): void {
   if (x === 0 || y === 0 || z === 0) return;
   for (const index of spec.inPlace ?? []) claimInPlace(backend, spec, index);
   const buffers = spec.tensors.map((tensor) => gpuBuffer(backend, tensor));
-  const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
-  if (spec.uniforms) entries.push({ binding: buffers.length, resource: { buffer: uniformBuffer(backend, spec.uniforms) } });
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i, resource: { buffer, ...spec.ranges?.[i] } }));
+  for (const view of spec.textures ?? []) entries.push({ binding: entries.length, resource: view });
+  if (spec.uniforms) entries.push({ binding: entries.length, resource: { buffer: uniformBuffer(backend, spec.uniforms) } });
   const pipeline = pipelineFor(backend.device, spec);
   const bindGroup = backend.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   for (const tensor of spec.tensors) backend.commandQueueOwnedIds.add(tensor.dataId);
@@ -132,6 +188,7 @@ export function dispatch(spec: DispatchSpec): void {
   backend.computePassEncoder.setBindGroup(0, bindGroup);
   backend.computePassEncoder.dispatchWorkgroups(x, y, z);
   backend.dispatchCountInPass += 1;
+  dispatched.set(spec.key, (dispatched.get(spec.key) ?? 0) + 1);
   if (backend.dispatchCountInPass >= DISPATCHES_PER_SUBMIT) {
     backend.endComputePassEncoder();
     backend.submitQueue();
