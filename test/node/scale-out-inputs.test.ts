@@ -12,6 +12,7 @@ import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { buildForge, packStage, type ForgeCorpus } from '../../src/forge/builder.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { LlamaModel } from '../../src/model/model.js';
+import { paramSpecs } from '../../src/model/params.js';
 import { exportRun, type ExportRunInput } from '../../src/recipe/export-run.js';
 import { writeRunDir } from '../../src/recipe/node-run-dir.js';
 import { parseStagePlans, type StagePlan } from '../../src/recipe/run-plan.js';
@@ -60,6 +61,12 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Moments for every parameter (zeros): a checkpoint after one optimizer step must hold them all. */
+function zeroMoments(): Map<string, { m: Float32Array; v: Float32Array }> {
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  return new Map(paramSpecs(config).map((spec) => [spec.name, { m: new Float32Array(size(spec.shape)), v: new Float32Array(size(spec.shape)) }]));
+}
+
 async function collect(input: ExportRunInput): Promise<string[]> {
   const paths: string[] = [];
   for await (const file of exportRun(input)) paths.push(file.path);
@@ -87,7 +94,7 @@ describe('export-run rejects bad input, naming it, before it writes anything', (
     const model = LlamaModel.create(config, { seed: 2 });
     const trained = await checkpointFiles(model, ours.tokenizer.toFiles(), {
       trainer: { step: 1, skippedSteps: 0, batchSource: { kind: 'packed', seed: 99, rows, epoch: 0, index: 4 }, extra: {} },
-      optimizer: { step: 1, moments: new Map() },
+      optimizer: { step: 1, moments: zeroMoments() },
     });
     model.dispose();
     await expect(collect({ ...input(), checkpoint: trained })).rejects.toThrow(/^ck\/trainer_state.json: batchSource \(seed 99, \d+ rows\) is not the data cursor of stage1/);
