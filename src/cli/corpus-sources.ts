@@ -1,6 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
 import {
-  InputError, fileSource, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
+  InputError, fileSource, pythonStdlibDir, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
   type CorpusDocument, type DocumentStream,
 } from '../node.js';
 
@@ -27,7 +26,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     return { documents: items.length, skipped: stats.skipped };
   };
   if (options.dataDir) {
-    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
     if (read.documents === 0) {
       throw new InputError('--data-dir', `${options.dataDir} holds none of the shared data files (bfcl/, gorilla/, text/; ${read.skipped} records unreadable)`);
     }
@@ -36,16 +35,10 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     documents.push(...sample);
     log(`read the embedded synthetic sample: ${sample.length} documents`);
   }
-  const codeDir = options.codeDir ?? pythonStdlib();
+  const codeDir = options.codeDir ?? pythonStdlibDir();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
   }
   for (const file of options.textFiles) await take(file, readTextDocuments(fileSource(file), { onError: 'skip' }));
   return documents;
-}
-
-/** Debian's Python standard library, a ready source of real code on every machine here. */
-function pythonStdlib(): string | undefined {
-  const found = existsSync('/usr/lib') ? readdirSync('/usr/lib').filter((name) => /^python3\.\d+$/.test(name)).sort() : [];
-  return found.length > 0 ? `/usr/lib/${found.at(-1)}` : undefined;
 }

@@ -20,7 +20,7 @@ import { readSharedData, SHARED_DATA_FILES } from '../../src/data/sources/shared
 import { readAll, type RecordStream, type ReadStats } from '../../src/data/sources/stream.js';
 import { readTextDocuments } from '../../src/data/sources/text.js';
 import { validateCall, type ToolCall } from '../../src/tools/index.js';
-import { AbortedError, InputError } from '../../src/util/errors.js';
+import { AbortedError, ConfigError, InputError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** The shared reference data, relative to the repository root (never copied into the repository). */
@@ -380,9 +380,13 @@ describe('one line reader for paths, Files/Blobs, streams and URLs', () => {
       const notFound = await rejection(readBfclQuestions(`http://127.0.0.1:${port}/nope.json`));
       expect(notFound.message).toMatch(/nope\.json: cannot fetch \(HTTP 404/);
       // A path is opened only by the opener the caller passes: there is no global one.
-      const noOpener = await rejection(readBfclQuestions(path));
-      expect(noOpener.file).toBe(path);
-      expect(noOpener.message).toMatch(/a file path needs the option openPath/);
+      // Its absence is the caller's mistake, never a skipped "malformed" file.
+      for (const onError of ['throw', 'skip'] as const) {
+        const noOpener = await readAll(readBfclQuestions(path, { onError })).then(() => undefined, (error: unknown) => error);
+        expect(noOpener).toBeInstanceOf(ConfigError);
+        expect((noOpener as ConfigError).field).toBe('openPath');
+        expect((noOpener as ConfigError).message).toContain(`${path} is a file path, which needs the option openPath`);
+      }
     } finally {
       server.close();
     }

@@ -1,4 +1,4 @@
-import { InputError, AbortedError, throwIfAborted, errorMessage } from '../../util/errors.js';
+import { ConfigError, InputError, AbortedError, throwIfAborted, errorMessage } from '../../util/errors.js';
 
 /**
  * Streaming line reader over any byte source: a browser `File` / `Blob`, a URL (fetched, body
@@ -133,7 +133,7 @@ const URL_PATTERN = /^(https?|blob|data):/i;
 /**
  * Turns any {@link SourceInput} into a {@link ByteSource}; `name` overrides its name. A file path is
  * opened with `options.openPath`.
- * @throws InputError for a file path without `openPath`, or an input of no known kind.
+ * @throws ConfigError for a file path without `openPath`; InputError for an input of no known kind.
  */
 export function toByteSource(input: SourceInput, name?: string, options: Pick<LineOptions, 'fetch' | 'openPath'> = {}): ByteSource {
   if (isByteSource(input)) return name === undefined ? input : { name, open: (signal) => input.open(signal) };
@@ -143,7 +143,8 @@ export function toByteSource(input: SourceInput, name?: string, options: Pick<Li
   }
   if (typeof input === 'string') {
     if (options.openPath === undefined) {
-      throw new InputError(input, 'a file path needs the option openPath (in Node: fileSource from hephaestus-web/node); in a browser pass a File, Blob or URL');
+      // A caller's omission, not bad data: a ConfigError, so that onError: 'skip' does not count it as a malformed file.
+      throw new ConfigError('openPath', `${input} is a file path, which needs the option openPath (in Node: fileSource from hephaestus-web/node); in a browser pass a File, Blob or URL`);
     }
     return options.openPath(input, name);
   }
