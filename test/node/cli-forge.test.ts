@@ -70,3 +70,17 @@ describe('forge checks its inputs and outputs before building', () => {
     expect((await stat(join(shards, 'forge_train_000000.bin'))).size).toBeGreaterThan(0);
   }, 600_000);
 });
+
+describe('the corpus sources of forge and mix-search', () => {
+  it('reads every file of ../shared/data (none skipped) and the Python standard library from their paths', async () => {
+    const { loadCorpusSources } = await import('../../src/cli/corpus-sources.js');
+    const lines: string[] = [];
+    const data = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+    const documents = await loadCorpusSources({ dataDir: data, codeFiles: 20, textFiles: [], seed: 0 }, (line) => lines.push(line));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^read ${data}: \\d+ documents$`));
+    // Some standard-library files are not valid UTF-8 or too long: skipped and counted, as the option asks.
+    expect(lines[1]).toMatch(/^read code from \/usr\/lib\/python3\.\d+: \d+ documents/);
+    for (const kind of ['tool_doc', 'trajectory', 'text', 'code'] as const) expect(documents.some((document) => document.kind === kind)).toBe(true);
+  }, 120_000);
+});
