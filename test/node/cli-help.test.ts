@@ -23,6 +23,10 @@ const EXPECTED: Record<string, [option: string, type: string, default_: string |
     ['--shares', '<list>', '0.1,0.25,0.4,0.55,0.7'], ['--preset', '<nano|tiny|small>', 'nano'], ['--steps', '<integer>', '150'],
     ['--total-tokens', '<integer>', '600000'], ['--vocab-size', '<integer>', '1024'], ['--out', '<file>', undefined],
   ],
+  'bfcl-check': [
+    ['--questions', '<file>...', undefined], ['--answers', '<file>...', undefined], ['--outputs', '<file>...', undefined],
+    ['--seen-functions', '<file>', undefined],
+  ],
 };
 
 /** The help line(s) of one option: from its `--name` to the next option. */
