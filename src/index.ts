@@ -105,7 +105,7 @@ export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from '.
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
 
 export * from './eval/bfcl/index.js';
-export { exportRun, benchmarkBatches } from './recipe/export-run.js';
+export { exportRun, benchmarkBatches, checkRunTokenizer } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
 export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
