@@ -86,9 +86,8 @@ describe('export-run rejects bad input, naming it, before it writes anything', (
     const rows = packStage(ours.corpus, 'stage1', { ...PLAN, tokenizer: ours.tokenizer }).rows;
     const model = LlamaModel.create(config, { seed: 2 });
     const trained = await checkpointFiles(model, ours.tokenizer.toFiles(), {
-      // One skipped step: a data cursor that moved, and no AdamW moments yet.
-      trainer: { step: 1, skippedSteps: 1, batchSource: { kind: 'packed', seed: 99, rows, epoch: 0, index: 4 }, extra: {} },
-      optimizer: { step: 0, moments: new Map() },
+      trainer: { step: 1, skippedSteps: 0, batchSource: { kind: 'packed', seed: 99, rows, epoch: 0, index: 4 }, extra: {} },
+      optimizer: { step: 1, moments: new Map() },
     });
     model.dispose();
     await expect(collect({ ...input(), checkpoint: trained })).rejects.toThrow(/^ck\/trainer_state.json: batchSource \(seed 99, \d+ rows\) is not the data cursor of stage1/);
