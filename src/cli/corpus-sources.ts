@@ -27,7 +27,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     return { documents: items.length, skipped: stats.skipped };
   };
   if (options.dataDir) {
-    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
+    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
     if (read.documents === 0) {
       throw new InputError('--data-dir', `${options.dataDir} holds none of the shared data files (bfcl/, gorilla/, text/; ${read.skipped} records unreadable)`);
     }
@@ -38,7 +38,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
   }
   const codeDir = options.codeDir ?? pythonStdlib();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
   }
   for (const file of options.textFiles) await take(file, readTextDocuments(fileSource(file), { onError: 'skip' }));
   return documents;
