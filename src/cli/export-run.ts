@@ -67,7 +67,7 @@ export const exportRunCommand = defineCommand({
     const checkpoint = parseCheckpoint(files, source);
     const tokenizer = await loadTokenizer(checkpoint.tokenizer);
     checkRunTokenizer(values.tokenizer === undefined ? tokenizer : await loadTokenizerFromDir(values.tokenizer), checkpoint, source);
-    checkContext(planned ?? [{ seqLen: values.seqLen, where: '--seq-len' }], checkpoint, source);
+    checkContext(planned?.map(({ plan, where }) => ({ seqLen: plan.seqLen, where })) ?? [{ seqLen: values.seqLen, where: '--seq-len' }], checkpoint, source);
     log(`checkpoint: ${source} (${checkpoint.config.nLayers} layers, width ${checkpoint.config.dModel}, vocabulary ${checkpoint.config.vocabSize}` +
       `${checkpoint.trainer ? `, step ${checkpoint.trainer.step}` : ''})`);
 
@@ -85,7 +85,6 @@ export const exportRunCommand = defineCommand({
 /** One stage plan read from `--plan`, with the name of its `seqLen` field for messages. */
 interface PlannedStage {
   plan: StagePlan;
-  seqLen: number;
   where: string;
 }
 
@@ -106,7 +105,7 @@ async function readPlan(path: string, given: GivenOptions<typeof OPTIONS>): Prom
   } catch (error) {
     throw new InputError(path, `invalid JSON (${errorMessage(error)})`);
   }
-  return parseStagePlans(json, path).map((plan, i) => ({ plan, seqLen: plan.seqLen, where: `${path}: stages[${i}].seqLen` }));
+  return parseStagePlans(json, path).map((plan, i) => ({ plan, where: `${path}: stages[${i}].seqLen` }));
 }
 
 /** Rows longer than the model's context are refused before the corpus is built. */
