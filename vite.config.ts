@@ -10,9 +10,10 @@ import { defineConfig, type Plugin } from 'vite';
  * page does not use (package.json `sideEffects`), including the imports of dependencies it alone makes.
  * The entries are {@link BROWSER_ENTRIES}; each is also a subpath in package.json `exports`.
  *
- * `vite build --mode node`: the Node build, the same sources for Node's own loader:
+ * `vite build --mode node`: the Node build, the same sources for Node's own loader ({@link NODE_ENTRIES}):
  *   src/index.ts         -> dist/node/index.js   (`hephaestus-web` under the "node" condition)
  *   src/node.ts          -> dist/node/node.js    (`hephaestus-web/node`: Dawn WebGPU, file store)
+ *   src/entries/<x>.ts   -> dist/node/<x>.js     (`hephaestus-web/<x>` under the "node" condition)
  *   src/cli/cli.ts       -> dist/node/cli.js     (what bin/hephaestus-web.js runs)
  * The Node build bundles tfjs: Node would load the tfjs packages' CommonJS bundles for the bare
  * imports but their ES files for the gradient and chained-op modules the library imports (two copies
@@ -29,7 +30,27 @@ import { defineConfig, type Plugin } from 'vite';
  * Browser entry points, by output name (dist/<name>.js). A new public entry is one line here plus its
  * `exports` subpath; a module started as a worker (see keepWorkerUrls) is one line here and no subpath.
  */
-const BROWSER_ENTRIES: Record<string, string> = { index: 'src/index.ts' };
+const BROWSER_ENTRIES: Record<string, string> = {
+  index: 'src/index.ts',
+  'entries/forge': 'src/entries/forge.ts',
+  'entries/tokenizer': 'src/entries/tokenizer.ts',
+  'entries/kernels': 'src/entries/kernels.ts',
+  'entries/eval': 'src/entries/eval.ts',
+};
+
+/**
+ * Node build entries (dist/node/<name>.js): the package's entries, each a subpath's "node" condition,
+ * plus the CLI. One build, so all of them share one bundled copy of tfjs.
+ */
+const NODE_ENTRIES: Record<string, string> = {
+  index: 'src/index.ts',
+  node: 'src/node.ts',
+  forge: 'src/entries/forge.ts',
+  tokenizer: 'src/entries/tokenizer.ts',
+  kernels: 'src/entries/kernels.ts',
+  eval: 'src/entries/eval.ts',
+  cli: 'src/cli/cli.ts',
+};
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -125,9 +146,7 @@ export default defineConfig(({ command, mode }) => {
       minify: false,
       sourcemap: !node,
       lib: {
-        entry: node
-          ? { index: fromRoot('./src/index.ts'), node: fromRoot('./src/node.ts'), cli: fromRoot('./src/cli/cli.ts') }
-          : Object.fromEntries(Object.entries(BROWSER_ENTRIES).map(([name, path]) => [name, fromRoot(`./${path}`)])),
+        entry: Object.fromEntries(Object.entries(node ? NODE_ENTRIES : BROWSER_ENTRIES).map(([name, path]) => [name, fromRoot(`./${path}`)])),
         formats: ['es' as const],
         fileName: (_format: string, entryName: string) => `${entryName}.js`,
       },

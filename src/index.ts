@@ -1,6 +1,8 @@
 /**
  * hephaestus-web: continual pre-training of language-model agents in the browser (the Hephaestus
- * recipe) on WebGPU through TensorFlow.js. Browser-safe entry; Node helpers are in `hephaestus-web/node`.
+ * recipe) on WebGPU through TensorFlow.js: the workflow (backend, model, tokenizer, trainer, Forge builder,
+ * store, evaluation, run export). Browser-safe; Node helpers are in `hephaestus-web/node`, and the parts
+ * also live under `hephaestus-web/forge`, `/tokenizer`, `/kernels` and `/eval`.
  * @module
  */
 export { initBackend, backendInfo } from './runtime/backend.js';
@@ -22,7 +24,7 @@ export { toHfConfig, fromHfConfig, exportSafetensors, importSafetensors, readWei
 export { encodeSafetensors, decodeSafetensors } from './model/safetensors.js';
 export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
 
-export * from './tokenizer/index.js';
+export * from './entries/tokenizer.js';
 
 export { RandomWindowSampler, sequentialBatches } from './data/batch.js';
 export type {
@@ -49,7 +51,7 @@ export type { CorpusDocument, DocumentKind, TokenizedCorpusDocument } from './da
 export { encodeDocuments, splitTokens } from './data/tokens.js';
 
 export { Trainer, DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from './train/trainer.js';
-export type { TrainOptions, StepResult } from './train/trainer.js';
+export type { TrainOptions, StepResult, PreparedStep } from './train/trainer.js';
 export { AdamW } from './train/adamw.js';
 export type { AdamWOptions, AdamWState } from './train/adamw.js';
 export { learningRate } from './train/schedule.js';
@@ -76,36 +78,16 @@ export {
 export type { ErrorCode, CheckpointProblem, CheckpointErrorOptions } from './util/errors.js';
 
 export { normalizeForHash, exactKey, hash64 } from './text/index.js';
-export { shingleHashes, jaccard, MinHasher, Deduplicator, deduplicate } from './forge/dedup.js';
-export type { DedupOptions, DedupDecision, DedupProgress, DedupResult, DuplicatePair } from './forge/dedup.js';
-export { splitByFunction, checkLeakage, formatLeakage, listFunctions, FunctionNameMatcher, GENERIC_NAMES } from './forge/heldout.js';
-export type {
-  SplitOptions, SplitResult, DroppedDocument, LeakageOptions, LeakageReport, NameHit, NgramHit, MentionForm, FunctionMention, NameMatchOptions,
-} from './forge/heldout.js';
-export { mixDocuments, DEFAULT_MIX, GROUP_OF_KIND } from './forge/mixing.js';
-export type { MixGroup, MixRatio, MixOptions, MixResult, SizedDocument } from './forge/mixing.js';
+export * from './entries/forge.js';
 export { PackedDataset } from './data/packing.js';
 export type { PackOptions, PackStats, TokenizedDocument } from './data/packing.js';
-export { compositionReport, formatComposition } from './forge/report.js';
-export type { CompositionEntry, CompositionReport } from './forge/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
 export { searchMixRatio, fitOptimum } from './recipe/mix-search.js';
 export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe/mix-search.js';
-export { AgentClassifier, splitExamples } from './forge/classifier.js';
-export type {
-  AgentLabel, LabeledText, ClassifierTrainOptions, ClassifierProgress, AgentPrediction, ClassifierMetrics, Confusion,
-  ClassifierConfig, SplitOptions as ExampleSplitOptions,
-} from './forge/classifier.js';
-export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from './forge/embedders.js';
-export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation } from './forge/embedders.js';
-export { retrieveAgentLike } from './forge/retrieval.js';
-export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './forge/retrieval.js';
-export type { FeatureOptions } from './text/index.js';
-export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
-export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
+export type { FeatureOptions, ResolvedFeatureOptions } from './text/index.js';
 
-export * from './eval/bfcl/index.js';
-export { exportRun, benchmarkBatches } from './recipe/export-run.js';
+export * from './entries/eval.js';
+export { exportRun, benchmarkBatches, checkRunTokenizer } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
 export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';

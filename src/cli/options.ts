@@ -33,6 +33,8 @@ export interface ChoiceOption extends Described {
 export interface ListOption extends Described {
   type: 'list';
   arg: string;
+  /** At least one value must be given. */
+  required?: true;
 }
 
 /** A whole number (written any way JavaScript reads numbers: `600000`, `6e5`), optionally bounded. */
@@ -124,11 +126,10 @@ export function parseOptions<T extends OptionTable>(command: string, table: T, a
 function convert(name: string, spec: OptionSpec, value: string | boolean | (string | boolean)[] | undefined): unknown {
   const option = `--${name}`;
   if (spec.type === 'boolean') return typeof value === 'boolean' ? value : (spec.default ?? false);
+  const missing = value === undefined || (Array.isArray(value) && value.length === 0);
+  if (missing && 'required' in spec && spec.required) throw new InputError(option, `is required (${spec.help.split('\n')[0]})`);
   if (spec.type === 'list') return Array.isArray(value) ? value.map(String) : [];
-  if (typeof value !== 'string') {
-    if ('required' in spec && spec.required) throw new InputError(option, `is required (${spec.help.split('\n')[0]})`);
-    return spec.default;
-  }
+  if (typeof value !== 'string') return spec.default;
   if (spec.type === 'string') {
     if (value === '') throw new InputError(option, 'expects a value, got an empty string');
     return value;

@@ -65,7 +65,7 @@ const CHECKPOINT_DIR = 'checkpoint';
  */
 export async function* exportRun(input: ExportRunInput): AsyncGenerator<RunFile> {
   const checkpoint = parseCheckpoint(input.checkpoint, input.checkpointSource);
-  checkTokenizer(input, checkpoint);
+  checkRunTokenizer(input.tokenizer, checkpoint, input.checkpointSource);
   const tokenizerSha256 = await sha256Hex(input.checkpoint.get('tokenizer.json')!);
   const stages = input.stages.map((plan, i) => resolveStage(plan, i, input, checkpoint));
   const position = startPosition(checkpoint, stages[0], input);
@@ -104,14 +104,19 @@ export function benchmarkBatches(
   return [...takeBatches(dataset, Math.min(options.batches, Math.floor(dataset.rows / options.batchSize)))];
 }
 
-function checkTokenizer(input: ExportRunInput, checkpoint: Checkpoint): void {
-  const ours = input.tokenizer.toFiles().tokenizerJson;
+/**
+ * Checks that `tokenizer` (the corpus's) is the checkpoint's own (same vocabulary, merges and added
+ * tokens) and that the model's vocabulary holds all its ids; {@link exportRun} runs it first, and a
+ * caller can run it before building the corpus. `source` names the checkpoint's folder in errors.
+ */
+export function checkRunTokenizer(tokenizer: Tokenizer, checkpoint: Checkpoint, source: string): void {
+  const ours = tokenizer.toFiles().tokenizerJson;
   const theirs = checkpoint.tokenizer.tokenizerJson;
   if (stableJson(ours.model) !== stableJson(theirs.model) || stableJson(ours.added_tokens) !== stableJson(theirs.added_tokens)) {
-    throw new InputError(`${input.checkpointSource}/tokenizer.json`, 'the corpus was tokenised with another tokenizer than this checkpoint\'s (its vocabulary or merges differ)');
+    throw new InputError(`${source}/tokenizer.json`, 'the corpus was tokenised with another tokenizer than this checkpoint\'s (its vocabulary or merges differ)');
   }
-  if (input.tokenizer.vocabSize > checkpoint.config.vocabSize) {
-    throw new ConfigError(`${input.checkpointSource}/config.json: vocab_size`, `${checkpoint.config.vocabSize} is smaller than the tokenizer's ${input.tokenizer.vocabSize} ids`);
+  if (tokenizer.vocabSize > checkpoint.config.vocabSize) {
+    throw new ConfigError(`${source}/config.json: vocab_size`, `${checkpoint.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} ids`);
   }
 }
 

@@ -38,12 +38,15 @@ export async function writeRunDir(dir: string, files: AsyncIterable<RunFile>): P
   }
 }
 
-/** The package's source folder, found from this module upwards (`src/recipe` or the built `dist/node`). */
+/**
+ * The package's source folder, found from this module upwards (`src/recipe`, the built `dist/node/chunks`,
+ * or a build elsewhere inside the repository, such as the tests' cached CLI under node_modules/.cache).
+ */
 export function pythonPackageDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++, dir = dirname(dir)) {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const candidate = join(dir, 'python', PACKAGE);
     if (existsSync(join(candidate, '__init__.py'))) return candidate;
+    if (dirname(dir) === dir) break;
   }
   throw new InputError(PACKAGE, `cannot find python/${PACKAGE} above ${fileURLToPath(import.meta.url)} (is the package installed with its python/ folder?)`);
 }

@@ -17,7 +17,8 @@ const LOCK_TOOL = 'hephaestus-web';
 
 /** What a lock file says. */
 export interface LockOwner {
-  tool: typeof LOCK_TOOL;
+  /** Always `hephaestus-web`. */
+  tool: 'hephaestus-web';
   pid: number;
   host: string;
   startedAt: string;

@@ -1,8 +1,9 @@
 // Page (b): trains a byte-level BPE tokenizer on the synthetic sample, trains nano, generates.
 import {
-  LlamaModel, RandomWindowSampler, Trainer, encodeDocuments, generate, initBackend, resolveConfig, runTraining,
-  syntheticCorpus, trainBpeTokenizer,
+  LlamaModel, RandomWindowSampler, Trainer, encodeDocuments, generate, initBackend, resolveConfig, runTraining, syntheticCorpus,
 } from 'hephaestus-web';
+// A subpath entry, bundled by the app's vite like the root.
+import { trainBpeTokenizer } from 'hephaestus-web/tokenizer';
 import { report } from './report.js';
 
 report(async (print) => {

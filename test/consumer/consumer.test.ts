@@ -47,28 +47,38 @@ describe('hephaestus-web in a fresh vite app', () => {
 
   it('runs in Node from the same install: the CPU without the optional webgpu package, and says why', async () => {
     const script = [
-      "const { initNodeBackend, resolveConfig, LlamaModel, countParams } = await import('hephaestus-web/node');",
+      "const { initNodeBackend, resolveConfig, LlamaModel, countParams, buildForge } = await import('hephaestus-web/node');",
+      "const forge = await import('hephaestus-web/forge');",
       'const info = await initNodeBackend();',
       "const model = LlamaModel.create(resolveConfig('nano', { vocabSize: 256 }), { seed: 0 });",
-      'console.log(JSON.stringify({ ...info, params: countParams(model.config) }));',
+      'console.log(JSON.stringify({ ...info, params: countParams(model.config), sameForge: forge.buildForge === buildForge }));',
     ].join('\n');
     const out = await run(process.execPath, ['--input-type=module', '-e', script], app);
-    const info = JSON.parse(out.trim().split('\n').at(-1) as string) as { name: string; fallbackReason?: string; params: number };
+    const info = JSON.parse(out.trim().split('\n').at(-1) as string) as { name: string; fallbackReason?: string; params: number; sameForge: boolean };
+    expect(info.sameForge, 'hephaestus-web/forge and hephaestus-web/node share one module graph in Node').toBe(true);
     expect(info.name).toBe('cpu');
     expect(info.fallbackReason).toMatch(/optional package `webgpu` \(npm install webgpu@/);
     expect(info.params).toBeGreaterThan(100_000);
   });
 
-  it("type-checks an app's use of both entries against the installed declarations (strict, no skipLibCheck)", async () => {
+  it("type-checks an app's use of the entries against the installed declarations (strict, no skipLibCheck)", async () => {
     writeFileSync(join(app, 'check.ts'), [
       "import { LlamaModel, Trainer, initBackend, resolveConfig, trainBpeTokenizer, type BackendInfo } from 'hephaestus-web';",
       "import { initNodeBackend, type NodeAdapterKind } from 'hephaestus-web/node';",
+      "import { buildForge, type ForgeCorpus } from 'hephaestus-web/forge';",
+      "import { checkOutputs, type BfclVerdict } from 'hephaestus-web/eval';",
+      "import { kernelsFor, type Ops } from 'hephaestus-web/kernels';",
+      "import { loadTokenizer, type Tokenizer } from 'hephaestus-web/tokenizer';",
       'const info: BackendInfo = await initBackend();',
       "const tokenizer = await trainBpeTokenizer(['a b c'], { vocabSize: 300 });",
       "const model = LlamaModel.create(resolveConfig('nano', { vocabSize: tokenizer.vocabSize }));",
       'const trainer = new Trainer(model, { steps: 1 });',
       "const kind: NodeAdapterKind = 'opengles';",
-      'export { info, trainer, kind, initNodeBackend };',
+      'const named: Tokenizer = tokenizer;',
+      'const corpus: ForgeCorpus = await buildForge({ documents: [] }, { tokenizer: named, seed: 0 });',
+      'const verdicts: BfclVerdict[] = checkOutputs([], []).verdicts;',
+      'const ops: Ops = kernelsFor();',
+      'export { info, trainer, kind, initNodeBackend, corpus, verdicts, ops, loadTokenizer };',
     ].join('\n'));
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, lib: ['ES2022', 'DOM'] },

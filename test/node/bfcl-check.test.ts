@@ -4,21 +4,17 @@
  * input named by file and line. Slices of ../shared/data/bfcl are written to a temporary folder at run
  * time.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bfclCalls } from '../../src/data/sources/bfcl.js';
 import { fileSource } from '../../src/data/sources/node-lines.js';
 import { checkOutputFiles } from '../../src/eval/bfcl/check-outputs.js';
 import { formatCheckReport, verdictJsonLine } from '../../src/eval/bfcl/report.js';
-import { renderPythonCall } from '../../src/tools/index.js';
 import { InputError } from '../../src/util/errors.js';
-
-const BFCL = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'bfcl');
-const CATEGORIES = ['simple_python', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance'];
-const questionFile = (category: string) => join(BFCL, `BFCL_v4_${category}.json`);
-const answerFile = (category: string) => join(BFCL, 'possible_answer', `BFCL_v4_${category}.json`);
+import {
+  BFCL_FILE_CATEGORIES as CATEGORIES, answerFile, fileLines as lines, groundTruthResultLines, pythonAnswer, questionFile,
+} from '../setup/bfcl-files.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -28,34 +24,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function lines(path: string): Promise<string[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim() !== '');
-}
-
 async function write(name: string, content: readonly string[]): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, `${content.join('\n')}\n`);
   return path;
 }
 
-/** The ground truth of an answer line as BFCL's Python result text (first acceptable values). */
-function pythonAnswer(answerLine: string): { id: string; result: string } {
-  const answer = JSON.parse(answerLine) as { id: string; ground_truth: Parameters<typeof bfclCalls>[0] };
-  return { id: answer.id, result: `[${bfclCalls(answer.ground_truth).map(renderPythonCall).join(', ')}]` };
-}
-
 describe('bfcl-check on BFCL\'s files', () => {
   it('accepts the ground truths of all 1,240 questions written as BFCL result lines', async () => {
-    const results: string[] = [];
-    for (const category of CATEGORIES.slice(0, 4)) {
-      for (const line of await lines(answerFile(category))) {
-        const { id, result } = pythonAnswer(line);
-        // The two answers that list a parameter outside the function's schema, without it (BFCL rejects it given).
-        results.push(JSON.stringify({ id, result: result.replace(', permeability=0.1', '').replace(', type="credit"', ''), latency: 0.5 }));
-      }
-    }
-    for (const line of await lines(questionFile('irrelevance'))) results.push(JSON.stringify({ id: JSON.parse(line).id, result: 'I cannot answer that with these functions.' }));
-    const outputs = await write('all-results.jsonl', results);
+    const outputs = await write('all-results.jsonl', await groundTruthResultLines());
     const checked = await checkOutputFiles({ questions: CATEGORIES.map(questionFile), answers: CATEGORIES.slice(0, 4).map(answerFile), outputs }, { openPath: fileSource });
     expect(checked.verdicts).toHaveLength(1240);
     expect(checked.verdicts.filter((verdict) => !verdict.valid).map(verdictJsonLine)).toEqual([]);

@@ -23,6 +23,16 @@ const EXPECTED: Record<string, [option: string, type: string, default_: string |
     ['--shares', '<list>', '0.1,0.25,0.4,0.55,0.7'], ['--preset', '<nano|tiny|small>', 'nano'], ['--steps', '<integer>', '150'],
     ['--total-tokens', '<integer>', '600000'], ['--vocab-size', '<integer>', '1024'], ['--out', '<file>', undefined],
   ],
+  'bfcl-check': [
+    ['--questions', '<file>...', undefined], ['--answers', '<file>...', undefined], ['--outputs', '<file>...', undefined],
+    ['--seen-functions', '<file>', undefined],
+  ],
+  'export-run': [
+    ['--checkpoint', '<folder>', undefined], ['--out', '<folder>', undefined], ['--data-dir', '<folder>', 'the embedded synthetic sample'],
+    ['--tokenizer', '<folder>', 'the checkpoint\'s'], ['--plan', '<file>', undefined], ['--stage', '<stage1|stage2|stage3>', 'stage1'],
+    ['--tokens', '<integer>', 'one pass over the stage'], ['--seq-len', '<integer>', '64'], ['--lr', '<number>', '0.003'],
+    ['--benchmark-batches', '<integer>', '4'],
+  ],
 };
 
 /** The help line(s) of one option: from its `--name` to the next option. */
@@ -83,6 +93,9 @@ describe('bad options exit with 2 and a message naming the option, before anythi
     [['forge', '--ratio', '1:x:1'], /--ratio: expects agent:code:text shares/],
     [['forge', '--data-dir', '/nonexistent'], /--data-dir: no such folder: \/nonexistent/],
     [['mix-search', '--shares', '0.1,2'], /--shares: expects numbers in \[0, 1\]/],
+    [['bfcl-check', '--outputs', 'results.jsonl'], /--questions: is required/],
+    [['export-run', '--out', 'run'], /--checkpoint: is required/],
+    [['export-run', '--checkpoint', 'x', '--out', 'run', '--stage', 'stage4'], /--stage: expects one of stage1, stage2, stage3, got "stage4"/],
     [['trian'], /trian: unknown command/],
   ])('%j', async (args, message) => {
     const { code, stdout, stderr } = await runCli(args);

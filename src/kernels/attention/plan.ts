@@ -5,13 +5,15 @@
 import { dispatch, type KernelLimits, type UniformValue } from '../webgpu/dispatch.js';
 import type * as tf from '../../runtime/tfjs.js';
 
-const LIMIT_NAMES = [
+/** The device limits the attention kernels depend on. */
+export type AttentionLimits = Pick<KernelLimits,
+  'maxComputeWorkgroupsPerDimension' | 'maxStorageBufferBindingSize' | 'maxStorageBuffersPerShaderStage' |
+  'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX'>;
+
+const LIMIT_NAMES: readonly (keyof AttentionLimits)[] = [
   'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxStorageBuffersPerShaderStage',
   'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
-] as const;
-
-/** The device limits the attention kernels depend on. */
-export type AttentionLimits = { [name in (typeof LIMIT_NAMES)[number]]: number };
+];
 
 /** The limits of `device` with any of `overrides` in their place. */
 export function attentionLimits(device: KernelLimits, overrides: Partial<AttentionLimits>): AttentionLimits {

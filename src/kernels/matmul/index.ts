@@ -17,7 +17,7 @@ export { MATMUL_VARIANTS, autotuneMatmul, configureMatmul, matmulTuningIdle, res
 export type { AutotuneOptions, MatmulSettings, MatmulTuneResult, TuneStore, VariantTiming } from './autotune.js';
 export { matmulCpu } from './cpu.js';
 export { planChunks, problemFlops, problemKey, textureLayout } from './plan.js';
-export type { MatmulChunk, MatmulLimits, MatmulProblem } from './plan.js';
+export type { BoundOperands, MatmulChunk, MatmulLimits, MatmulProblem, Span, TextureLayout, TileShape } from './plan.js';
 export { currentLimits, runVariant, supports } from './run.js';
 export { matmulTextureBytes, releaseMatmulTextures } from './textures.js';
 export type { MatmulVariant } from './wgsl.js';

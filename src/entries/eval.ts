@@ -1,0 +1,7 @@
+/**
+ * `hephaestus-web/eval`: the BFCL-style function-calling evaluation (prompts, the output decoder, BFCL's
+ * AST checker, accuracy with intervals, reports) and the checker of any model's result files.
+ * Browser-safe; file paths need `openPath: fileSource` from `hephaestus-web/node`.
+ * @module
+ */
+export * from '../eval/bfcl/index.js';
