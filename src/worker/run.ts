@@ -42,7 +42,7 @@ interface Waiter {
 
 /** Drives one run; see the module comment. */
 export class TrainingRun {
-  state: TrainerState = 'training';
+  state: TrainerState = 'idle';
   private readonly parts: RunParts;
   private controller = new AbortController();
   private interrupt: Interrupt | undefined;
