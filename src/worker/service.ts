@@ -142,7 +142,13 @@ export class TrainerService implements TrainerApi {
         throw new CheckpointError(`trainer_state.json: field "batchSource": ${errorMessage(error)}`);
       }
     }
-    const emit = (event: TrainerEvent) => void Promise.resolve(onEvent?.(event)).catch(() => undefined);
+    // Deliveries are awaited before the call returns, so the page sees every event before the outcome.
+    const deliveries = new Set<Promise<unknown>>();
+    const emit = (event: TrainerEvent) => {
+      const delivery = Promise.resolve(onEvent?.(event)).catch(() => undefined);
+      deliveries.add(delivery);
+      void delivery.then(() => deliveries.delete(delivery));
+    };
     const save = async (step: number, loss: number) => {
       const files = await checkpointFiles(held.model, held.tokenizer.toFiles(), {
         trainer: { step, skippedSteps: trainer.skippedSteps, batchSource: source.state(), extra: { run: { ...record }, history } },
@@ -170,6 +176,7 @@ export class TrainerService implements TrainerApi {
     } finally {
       this.run = undefined;
       trainer.dispose();
+      await Promise.all(deliveries);
     }
   }
 
