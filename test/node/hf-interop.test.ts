@@ -74,7 +74,8 @@ describe('Hugging Face export and import', () => {
     const { endOfText, pad, endOfTurn } = tokenizer.special;
     expect(hfConfig).toMatchObject({ bos_token_id: endOfText, eos_token_id: endOfText, pad_token_id: pad, architectures: ['LlamaForCausalLM'] });
     expect(JSON.parse(new TextDecoder().decode(exported.get('generation_config.json')))).toMatchObject({ eos_token_id: [endOfText, endOfTurn], pad_token_id: pad });
-    expect(pad).not.toBe(1); // transformers' fallback ids would be wrong here
+    // Without the ids transformers falls back to bos 1 / eos 2: <|pad|> and <|system|> here.
+    expect([hfConfig.bos_token_id, hfConfig.eos_token_id]).not.toEqual([1, 2]);
 
     const zipPath = join(tempDir(), 'model.zip');
     writeFileSync(zipPath, exportZip(files, 'memory', 'model'));
@@ -131,10 +132,14 @@ describe('Hugging Face export and import', () => {
     const imported = fromHfConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), 'config.json');
     const weights = importHfWeights(files, imported, dir);
     const expected = decodeSafetensors(files.get('logits.f32')!, 'logits').get('logits')!.data;
-    const error = relative(await logitsOf(imported, weights, tokens), expected);
-    console.info(`${dtype} import: logits relative error ${error.toExponential(2)} (tolerance ${tolerance})`);
+    const ours = await logitsOf(imported, weights, tokens);
+    const error = relative(ours, expected);
+    const exact = relative(ours, decodeSafetensors(files.get('logits-rounded.f32')!, 'logits').get('logits')!.data);
+    console.info(`${dtype} import: logits relative error ${error.toExponential(2)} vs float32 (tolerance ${tolerance}), ` +
+      `${exact.toExponential(2)} vs PyTorch on the same rounded weights`);
     expect(error).toBeLessThan(tolerance);
     expect(error).toBeGreaterThan(0); // the weights really were rounded
+    expect(exact).toBeLessThan(1e-5);
   });
 
   it('a bad import names the tensor or field and loads nothing', async () => {
@@ -191,7 +196,7 @@ torch.manual_seed(0)
 model = build_model(LlamaShape.from_config(config)).to(torch.float32)
 with torch.no_grad():
     for param in model.parameters():
-        param.normal_(0, 0.3)
+        param.normal_(0, 0.1)
 tokens = torch.tensor(json.load(open(f'{directory}/tokens.json')), dtype=torch.long)
 
 def encode(tensors, kind):
@@ -206,6 +211,7 @@ def encode(tensors, kind):
     return struct.pack('<Q', len(text)) + text + b''.join(chunks)
 
 def half(tensor):
+    # Called after the weights were rounded: the conversion below is then exact.
     if dtype == 'BF16':
         return tensor.detach().to(torch.bfloat16).view(torch.int16).numpy().astype('<i2')
     return tensor.detach().to(torch.float16).numpy().astype('<f2')
@@ -216,6 +222,13 @@ with torch.no_grad():
 # The float32 model's logits; the weights are then written rounded to the half-precision dtype.
 with open(f'{directory}/logits.f32', 'wb') as f:
     f.write(encode({'logits': logits.numpy().astype('<f4')}, 'F32'))
+# And the logits of the rounded weights in float32: what a correct importer reproduces to float precision.
+with torch.no_grad():
+    for _, param in names:
+        param.copy_(param.to(torch.bfloat16 if dtype == 'BF16' else torch.float16).to(torch.float32))
+    rounded = model(input_ids=tokens).logits
+with open(f'{directory}/logits-rounded.f32', 'wb') as f:
+    f.write(encode({'logits': rounded.numpy().astype('<f4')}, 'F32'))
 groups = [names[i::shards] for i in range(shards)]
 if shards == 1:
     open(f'{directory}/model.safetensors', 'wb').write(encode({n: half(p) for n, p in names}, dtype))
