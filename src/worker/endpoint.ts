@@ -27,7 +27,11 @@ export function workerEndpoint(): WorkerEndpoint {
       const backend = await initBackend({ prefer }).catch((error: unknown) => {
         throw new BackendError(`no WebGPU in the trainer worker (${errorMessage(error)}); pass backend: 'auto' to fall back to the CPU backend`, { cause: error });
       });
-      service = new TrainerService(openIndexedDbStore(options.storeName ?? DEFAULT_STORE_NAME, { keepLast: options.keepLast }), backend, options);
+      const pause = options.savePause;
+      const onSavePoint = pause && (async (point: string) => {
+        if (point === pause.point) await new Promise((resolve) => setTimeout(resolve, pause.ms));
+      });
+      service = new TrainerService(openIndexedDbStore(options.storeName ?? DEFAULT_STORE_NAME, { keepLast: options.keepLast, onSavePoint }), backend, options);
       return backend;
     },
     status: () => ready().status(),

@@ -7,7 +7,7 @@
 import type { ForgeCorpus, Stage } from '../forge/builder.js';
 import type { ModelConfig, PresetName } from '../model/config.js';
 import type { BackendInfo } from '../runtime/backend.js';
-import type { CheckpointInfo } from '../store/store.js';
+import type { CheckpointInfo, SavePoint } from '../store/store.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
 
 /** Which tfjs backend the worker uses. */
@@ -26,6 +26,11 @@ export interface ServiceOptions {
   keepLast?: number;
   /** Least milliseconds between two `step` events (default 100: at most ~10 a second; the last always arrives). */
   progressIntervalMs?: number;
+  /**
+   * Test hook: every save sleeps this long at this point (e.g. `files-written`: the blobs are stored, the
+   * manifest not yet switched), so that a test can end the worker inside that window.
+   */
+  savePause?: { point: SavePoint; ms: number };
 }
 
 /** Where the model comes from when it is created fresh. */

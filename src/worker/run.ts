@@ -83,7 +83,10 @@ export class TrainingRun {
           this.interrupt = undefined;
           this.throttle.flush();
           if (why === 'stop' || (why === 'pause' && await this.hold())) return await end('stopped');
-          if (why !== 'pause') this.settle(this.lastSaved);
+          if (why === 'pause') continue;
+          // runTraining saves on an abort only after a step of its own: a save asked for before one is made here.
+          if (this.lastSavedStep !== trainer.stepCount) await this.saveNow(why);
+          this.settle(this.lastSaved);
         }
       }
       return await end('done');

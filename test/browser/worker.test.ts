@@ -10,7 +10,7 @@ import { decodeSafetensors } from '../../src/model/safetensors.js';
 import { unzipFiles } from '../../src/util/zip.js';
 import { createTrainer, type CreateTrainerOptions, type TrainerClient } from '../../src/worker/client.js';
 import type { ModelSpec, TrainerEvent, TrainRequest } from '../../src/worker/protocol.js';
-import { CheckpointError, ConfigError, InputError } from '../../src/util/errors.js';
+import { BackendError, CheckpointError, ConfigError, InputError } from '../../src/util/errors.js';
 
 const texts = syntheticCorpus({ documents: 40, seed: 5 }).map((document) => document.text);
 const N = 2;
@@ -115,6 +115,20 @@ describe('trainer worker in Chromium', () => {
     expect(badPreset).toBeInstanceOf(ConfigError);
     expect((badPreset as ConfigError).field).toBe('preset');
     expect((badPreset as Error).message).toMatch(/unknown preset "huge"/);
+    trainer.terminate();
+  });
+
+  it('a worker without WebGPU: the client says so, and falls back to the CPU backend when asked', async () => {
+    const noGpu = () => new Worker(new URL('./no-gpu-worker.ts', import.meta.url), { type: 'module' });
+    const refused = await createTrainer({ worker: noGpu(), storeName: `no-gpu-${Date.now()}` }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BackendError);
+    expect((refused as Error).message).toMatch(/no WebGPU in the trainer worker \(WebGPU is not available \(no navigator.gpu\)\); pass backend: 'auto'/);
+    const trainer = await createTrainer({ worker: noGpu(), backend: 'auto', storeName: `no-gpu-${Date.now()}` });
+    expect(trainer.backend).toMatchObject({ name: 'cpu', fallbackReason: 'WebGPU is not available (no navigator.gpu)' });
+    await trainer.attachData({ kind: 'documents', texts });
+    await trainer.createModel(spec);
+    const outcome = await trainer.train({ ...request, steps: 1 });
+    expect(Number.isFinite(outcome.losses[0])).toBe(true);
     trainer.terminate();
   });
 });
