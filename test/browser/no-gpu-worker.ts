@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
-export {}; // a module: top-level await
 /**
- * The trainer worker as it runs in a browser without WebGPU: `navigator.gpu` hidden, then the real
- * worker entry (test/browser/worker.test.ts checks the client's error and the CPU fallback).
+ * The trainer worker as it runs in a browser without WebGPU: the real worker entry with `navigator.gpu`
+ * hidden (the entry only reads it at `init`; a static import, so the entry listens before any message).
  */
+import '../../src/worker/worker.js';
+
 Object.defineProperty(self.navigator, 'gpu', { value: undefined, configurable: true });
-await import('../../src/worker/worker.js');

@@ -64,7 +64,9 @@ describe('trainer worker in Chromium', () => {
     const timer = pageTimer();
     const steps: TrainerEvent[] = [];
     const stepTimes: number[] = [];
+    const marks: { at: number; what: string }[] = [];
     const whole = await straight.train(request, (event) => {
+      marks.push({ at: performance.now(), what: event.type === 'step' ? `step ${event.step}` : event.type === 'state' ? event.state : event.type });
       if (event.type !== 'step') return;
       steps.push(event);
       stepTimes.push(performance.now());
@@ -72,7 +74,8 @@ describe('trainer worker in Chromium', () => {
     const firings = timer.stop();
     console.info(`page timer, 16 ms: worker idle ${gapStats(idleFirings)}; worker training ${2 * N} steps ${gapStats(firings)}`);
     const longest = firings.slice(1).map((time, i) => ({ gap: time - firings[i], at: time })).sort((a, b) => b.gap - a.gap).slice(0, 5);
-    console.info(`longest gaps: ${longest.map(({ gap, at }) => `${gap.toFixed(0)} ms before step event ${stepTimes.filter((t) => t < at).length + 1}`).join(', ')}`);
+    const after = (at: number) => marks.filter((mark) => mark.at < at).at(-1)?.what ?? 'start';
+    console.info(`longest gaps: ${longest.map(({ gap, at }) => `${gap.toFixed(0)} ms after event "${after(at - gap)}"`).join(', ')}`);
     // The page kept running during every step: the timer fired between any two step events.
     for (let i = 1; i < stepTimes.length; i++) {
       expect(firings.some((time) => time > stepTimes[i - 1] && time < stepTimes[i]), `timer fired during step ${i + 1}`).toBe(true);
@@ -129,6 +132,18 @@ describe('trainer worker in Chromium', () => {
     await trainer.createModel(spec);
     const outcome = await trainer.train({ ...request, steps: 1 });
     expect(Number.isFinite(outcome.losses[0])).toBe(true);
+
+    // The export zip goes back in as a checkpoint, and as a Hugging Face model to continue from.
+    const zip = await trainer.exportCheckpoint();
+    expect(zip.type).toBe('application/zip');
+    const imported = await trainer.importCheckpoint(zip);
+    expect(imported).toMatchObject({ stage: 'import', step: 0, current: true });
+    const base = await trainer.loadHuggingFace({ kind: 'zip', zip, name: 'exported.zip' });
+    expect(base).toMatchObject({ source: { kind: 'huggingface', name: 'exported.zip' }, resumable: false });
+    const prompt = '<|user|>Convert 10 USD to EUR<|end|>';
+    const fromBase = await trainer.generate({ prompt, maxNewTokens: 4 });
+    await trainer.loadCheckpoint(imported.id);
+    expect((await trainer.generate({ prompt, maxNewTokens: 4 })).tokens).toEqual(fromBase.tokens);
     trainer.terminate();
   });
 });
