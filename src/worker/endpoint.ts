@@ -3,6 +3,7 @@
  * opens the IndexedDB store, then every call goes to one {@link TrainerService}.
  * @module
  */
+import { configureMatmul } from '../kernels/matmul/index.js';
 import { initBackend } from '../runtime/backend.js';
 import { openIndexedDbStore } from '../store/indexeddb.js';
 import { AbortedError, BackendError, InputError, errorMessage } from '../util/errors.js';
@@ -23,6 +24,7 @@ export function workerEndpoint(): WorkerEndpoint {
   };
   return {
     async init(options: ServiceOptions) {
+      if (options.matmulAutotune) configureMatmul({ autotune: options.matmulAutotune });
       const prefer = options.backend ?? 'webgpu';
       const backend = await initBackend({ prefer }).catch((error: unknown) => {
         throw new BackendError(`no WebGPU in the trainer worker (${errorMessage(error)}); pass backend: 'auto' to fall back to the CPU backend`, { cause: error });

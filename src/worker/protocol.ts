@@ -27,6 +27,11 @@ export interface ServiceOptions {
   /** Least milliseconds between two `step` events (default 100: at most ~10 a second; the last always arrives). */
   progressIntervalMs?: number;
   /**
+   * `off` keeps every matmul on its default variant instead of measuring the variants in the background
+   * (see `configureMatmul`): fewer pipelines to compile, and the same kernels before and after a resume.
+   */
+  matmulAutotune?: 'background' | 'off';
+  /**
    * Test hook: every save sleeps this long at this point (e.g. `files-written`: the blobs are stored, the
    * manifest not yet switched), so that a test can end the worker inside that window.
    */
