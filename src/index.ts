@@ -113,7 +113,8 @@ export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from '.
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
 
 export * from './eval/bfcl/index.js';
-export * from './worker/index.js';
+// The worker client (createTrainer) is the `hephaestus-web/worker` entry: here it would make Node bundles
+// carry the whole worker. The service it drives runs in-process too (Node, tests); its types are there.
 export { TrainerService } from './worker/service.js';
 export { exportRun, benchmarkBatches } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
