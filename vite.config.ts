@@ -36,6 +36,9 @@ const BROWSER_ENTRIES: Record<string, string> = {
   'entries/tokenizer': 'src/entries/tokenizer.ts',
   'entries/kernels': 'src/entries/kernels.ts',
   'entries/eval': 'src/entries/eval.ts',
+  'worker/index': 'src/worker/index.ts',
+  // Started by worker/client.js as `new Worker(new URL('./worker.js', import.meta.url))`.
+  'worker/worker': 'src/worker/worker.ts',
 };
 
 /**

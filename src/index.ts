@@ -20,7 +20,11 @@ export { paramSpecs, countParams } from './model/params.js';
 export type { ParamSpec } from './model/params.js';
 export { generate, pickToken } from './model/generate.js';
 export type { GenerateOptions, GenerateResult } from './model/generate.js';
-export { toHfConfig, fromHfConfig, exportSafetensors, importSafetensors, readWeights } from './model/hf-format.js';
+export {
+  toHfConfig, fromHfConfig, toGenerationConfig, hfTokenIds, exportSafetensors, importSafetensors, importHfWeights, weightsForConfig, readWeights,
+  SAFETENSORS_INDEX,
+} from './model/hf-format.js';
+export type { HfTokenIds } from './model/hf-format.js';
 export { encodeSafetensors, decodeSafetensors } from './model/safetensors.js';
 export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
 
@@ -64,6 +68,10 @@ export type { Checkpoint, CheckpointFiles, TrainerState } from './store/checkpoi
 export { parseTrainerState } from './store/trainer-state.js';
 export type { SavedTrainerState } from './store/trainer-state.js';
 export { CheckpointStore } from './store/store.js';
+export { IndexedDbBackend, openIndexedDbStore, idbKeyValueStorage, INDEXEDDB_MANIFEST_KEY } from './store/indexeddb.js';
+export type { KeyValueStorage } from './store/indexeddb.js';
+export { exportFiles, exportZip, EXPORT_FILES } from './store/export.js';
+export { zipFiles, unzipFiles } from './util/zip.js';
 export type { BlobBackend, CheckpointInfo, CheckpointStoreOptions, LoadedCheckpoint, SaveMeta, SavePoint } from './store/store.js';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest } from './store/manifest.js';
 export { sha256Hex } from './util/sha256.js';
@@ -87,6 +95,9 @@ export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe
 export type { FeatureOptions, ResolvedFeatureOptions } from './text/index.js';
 
 export * from './entries/eval.js';
+// The worker client (createTrainer) is the `hephaestus-web/worker` entry: here it would make Node bundles
+// carry the whole worker. The service it drives runs in-process too (Node, tests); its types are there.
+export { TrainerService } from './worker/service.js';
 export { exportRun, benchmarkBatches, checkRunTokenizer } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
