@@ -36,7 +36,7 @@ export const PAGES: readonly PageCase[] = [
 ];
 
 /** What the repository copy needs to build and pack the library. */
-const PACKED_SOURCES = ['src', 'bin', 'package.json', 'README.md', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
+const PACKED_SOURCES = ['src', 'bin', 'examples', 'public', 'package.json', 'README.md', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** Runs a command; resolves with its output, rejects with the output's tail when it fails. */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {

@@ -97,8 +97,11 @@ function drawCorpus(summary: CorpusSummary): void {
     `Stage II ${stageTokens.stage2.toLocaleString('en')}, Stage III ${stageTokens.stage3.toLocaleString('en')}. ` +
     `Leakage check: ${summary.leakageClean ? 'clean' : 'held-out data found in training (see the console)'}. ${summary.notes.join('; ')}`;
   barChart(byId('chart-groups'), report.byGroup.map((entry) => entry.name), report.byGroup.map((entry) => entry.tokens), 'tokens');
-  const sources = report.bySource.slice(0, 8);
-  barChart(byId('chart-sources'), sources.map((entry) => entry.name.split('/').at(-1) ?? entry.name), sources.map((entry) => entry.tokens), 'tokens');
+  // One source (the sample) says little: then its document kinds are drawn instead.
+  const bySource = report.bySource.length > 1;
+  const entries = (bySource ? report.bySource : report.byKind).slice(0, 8);
+  byId('chart-sources-caption').textContent = bySource ? 'Stage I tokens by source' : `Stage I tokens by kind (one source: ${report.bySource[0]?.name ?? 'none'})`;
+  barChart(byId('chart-sources'), entries.map((entry) => entry.name.split('/').at(-1) ?? entry.name), entries.map((entry) => entry.tokens), 'tokens');
   byId('held-out').textContent = summary.evalFunctions.length > 0
     ? `${summary.evalFunctions.join(', ')} (${summary.evalDocuments} documents)` : 'none (too few functions)';
 }
