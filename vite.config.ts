@@ -33,7 +33,12 @@ import { defineConfig, type Plugin } from 'vite';
  * Browser entry points, by output name (dist/<name>.js). A new public entry is one line here plus its
  * `exports` subpath; a module started as a worker (see keepWorkerUrls) is one line here and no subpath.
  */
-const BROWSER_ENTRIES: Record<string, string> = { index: 'src/index.ts' };
+const BROWSER_ENTRIES: Record<string, string> = {
+  index: 'src/index.ts',
+  'worker/index': 'src/worker/index.ts',
+  // Started by worker/client.js as `new Worker(new URL('./worker.js', import.meta.url))`.
+  'worker/worker': 'src/worker/worker.ts',
+};
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));

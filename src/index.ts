@@ -18,7 +18,11 @@ export { paramSpecs, countParams } from './model/params.js';
 export type { ParamSpec } from './model/params.js';
 export { generate, pickToken } from './model/generate.js';
 export type { GenerateOptions, GenerateResult } from './model/generate.js';
-export { toHfConfig, fromHfConfig, exportSafetensors, importSafetensors, readWeights } from './model/hf-format.js';
+export {
+  toHfConfig, fromHfConfig, toGenerationConfig, hfTokenIds, exportSafetensors, importSafetensors, importHfWeights, weightsForConfig, readWeights,
+  SAFETENSORS_INDEX,
+} from './model/hf-format.js';
+export type { HfTokenIds } from './model/hf-format.js';
 export { encodeSafetensors, decodeSafetensors } from './model/safetensors.js';
 export type { NamedTensor, DecodedTensor } from './model/safetensors.js';
 
@@ -62,6 +66,10 @@ export type { Checkpoint, CheckpointFiles, TrainerState } from './store/checkpoi
 export { parseTrainerState } from './store/trainer-state.js';
 export type { SavedTrainerState } from './store/trainer-state.js';
 export { CheckpointStore } from './store/store.js';
+export { IndexedDbBackend, openIndexedDbStore, idbKeyValueStorage, INDEXEDDB_MANIFEST_KEY } from './store/indexeddb.js';
+export type { KeyValueStorage } from './store/indexeddb.js';
+export { exportFiles, exportZip, EXPORT_FILES } from './store/export.js';
+export { zipFiles, unzipFiles } from './util/zip.js';
 export type { BlobBackend, CheckpointInfo, CheckpointStoreOptions, LoadedCheckpoint, SaveMeta, SavePoint } from './store/store.js';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, CHECKPOINT_ID, emptyManifest, encodeManifest, parseManifest } from './store/manifest.js';
 export { sha256Hex } from './util/sha256.js';
@@ -105,6 +113,8 @@ export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from '.
 export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
 
 export * from './eval/bfcl/index.js';
+export * from './worker/index.js';
+export { TrainerService } from './worker/service.js';
 export { exportRun, benchmarkBatches } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';

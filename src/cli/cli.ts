@@ -7,13 +7,14 @@
  */
 import { HephaestusError, InputError, type ErrorCode } from '../node.js';
 import type { Command } from './command.js';
+import { exportCommand } from './export.js';
 import { forgeCommand } from './forge.js';
 import { generateCommand } from './generate.js';
 import { mixSearchCommand } from './mix-search.js';
 import { trainCommand } from './train.js';
 
 /** Every command; a new one is one entry here. */
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand, forgeCommand, mixSearchCommand];
+const COMMANDS: readonly Command[] = [trainCommand, generateCommand, exportCommand, forgeCommand, mixSearchCommand];
 
 /** Exit status of each kind of error: every bad input is 2, and 1 is left for bugs. */
 const EXIT_CODES: Record<ErrorCode, number> = {

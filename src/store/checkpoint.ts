@@ -5,7 +5,7 @@
  * ways: a diverged model is never written over a good checkpoint, and a damaged one never loads.
  * @module
  */
-import { fromHfConfig, importSafetensors, exportSafetensors, toHfConfig } from '../model/hf-format.js';
+import { SAFETENSORS_INDEX, fromHfConfig, importHfWeights, exportSafetensors, hfTokenIds, toHfConfig } from '../model/hf-format.js';
 import type { ModelConfig } from '../model/config.js';
 import type { LlamaModel } from '../model/model.js';
 import { paramSpecs } from '../model/params.js';
@@ -47,7 +47,7 @@ export async function checkpointFiles(
     throwIfNonFinite(tensor.data, (why) => new NonFiniteError(`not saving a diverged model: weight "${name}" ${why}`));
   }
   const files: CheckpointFiles = new Map([
-    ['config.json', encodeJson(toHfConfig(model.config))],
+    ['config.json', encodeJson(toHfConfig(model.config, hfTokenIds(tokenizer)))],
     ['model.safetensors', weights],
     ['tokenizer.json', encodeJson(tokenizer.tokenizerJson)],
     ['tokenizer_config.json', encodeJson(tokenizer.tokenizerConfig)],
@@ -67,7 +67,8 @@ export async function checkpointFiles(
 }
 
 /**
- * Decodes and checks files written by {@link checkpointFiles}; `source` names the checkpoint in errors.
+ * Decodes and checks files written by {@link checkpointFiles}, or any Hugging Face Llama folder (F32, F16 or
+ * BF16 weights, one file or shards); `source` names the checkpoint in errors.
  * @throws CheckpointError naming the file and the field or tensor at fault
  */
 export function parseCheckpoint(files: CheckpointFiles, source: string): Checkpoint {
@@ -84,11 +85,10 @@ export function parseCheckpoint(files: CheckpointFiles, source: string): Checkpo
     return Object.fromEntries(Object.entries(value));
   };
   const config = fromHfConfig(json('config.json'), `${source}/config.json`);
-  const modelBytes = files.get('model.safetensors');
-  if (!modelBytes) throw new CheckpointError(`${source}: missing model.safetensors`);
-  const weights = importSafetensors(modelBytes, config, `${source}/model.safetensors`);
+  const weights = importHfWeights(files, config, source);
+  const weightsFile = files.has(SAFETENSORS_INDEX) ? 'the shards of model.safetensors.index.json' : 'model.safetensors';
   for (const [name, data] of weights) {
-    throwIfNonFinite(data, (why) => new CheckpointError(`${source}/model.safetensors: tensor "${name}" ${why}`));
+    throwIfNonFinite(data, (why) => new CheckpointError(`${source}/${weightsFile}: tensor "${name}" ${why}`));
   }
   const checkpoint: Checkpoint = {
     config, weights, tokenizer: { tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json') },
