@@ -7,9 +7,9 @@
  * bad files and a wrong checkpoint import give readable messages and change nothing, and finds no
  * console errors. Screenshots of each screen go to test-results/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { zipSync, strToU8 } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { chromium, type Browser, type Page } from 'playwright';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +204,24 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     expect(await page.textContent('#eval-error')).toBe('');
     expect(await page.textContent('#eval-view')).toMatch(/(simple_python|multiple|parallel)\S*\d+ \/ \d+/);
     await shot('evaluation', '#evaluation');
+  });
+
+  it('exports a checkpoint as a Hugging Face zip and imports it back', async () => {
+    const before = await page.locator('#checkpoint-rows tr').count();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.locator('#checkpoint-rows tr').first().getByRole('button', { name: /^Export zip/ }).click(),
+    ]);
+    const zip = await download.path();
+    const names = Object.keys(unzipSync(new Uint8Array(readFileSync(zip))));
+    expect(names.map((name) => name.split('/').at(-1)).sort()).toEqual(
+      ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    await page.setInputFiles('#import-input', zip);
+    await page.waitForFunction(() => [...document.querySelectorAll('#checkpoint-rows td')].some((cell) => cell.textContent === 'imported')
+      || document.querySelector('#checkpoint-error')?.textContent !== '', undefined, { timeout: 60_000 });
+    expect(await page.textContent('#checkpoint-error')).toBe('');
+    expect(await page.locator('#checkpoint-rows tr td:nth-child(2)', { hasText: 'imported' }).count()).toBe(1);
+    expect(await page.locator('#checkpoint-rows tr').count()).toBe(Math.min(before + 1, 5));
   });
 
   it('refuses a wrong checkpoint import by name and changes nothing stored', async () => {

@@ -4,19 +4,17 @@
  * the page's main thread only draws. Exposed with comlink (see {@link DemoWorkerApi}).
  */
 import { expose } from 'comlink';
-import { unzipSync, zipSync } from 'fflate';
 import {
-  CheckpointError, CheckpointStore, InputError, bfclPrompt, decodeResponse, errorMessage, evaluateFunctionCalling, generate,
-  initBackend, loadTokenizer, parseCheckpoint, responseStopTokens, scoreResponse, SAMPLE_TOOLS,
-  type BfclItem, type CheckpointFiles,
+  CheckpointError, InputError, bfclPrompt, decodeResponse, errorMessage, evaluateFunctionCalling, exportZip, generate,
+  initBackend, loadTokenizer, openIndexedDbStore, parseCheckpoint, responseStopTokens, scoreResponse, unzipFiles, SAMPLE_TOOLS,
+  type BfclItem,
 } from '../../../src/index.js';
 import type { DemoWorkerApi, EvaluationView, PlaygroundResult } from './api.js';
 import { categoryOf, heldOutItems, parseAnswer, parseFunctions } from './calls.js';
 import { buildCorpus, type BuiltCorpus } from './corpus.js';
-import { indexedDbBackend } from './idb-backend.js';
 import { Session, type RunRecord } from './session.js';
 
-const session = new Session(new CheckpointStore(indexedDbBackend('hephaestus-demo'), { keepLast: 5 }));
+const session = new Session(openIndexedDbStore('hephaestus-demo', { keepLast: 5 }));
 
 /** Errors cross to the page as plain messages (comlink would keep only `message` anyway). */
 async function guarded<T>(action: () => Promise<T>): Promise<T> {
@@ -61,7 +59,7 @@ const api: DemoWorkerApi = {
 
   exportZip: (id) => guarded(async () => {
     const { files } = await session.store.load(id);
-    return zipSync(Object.fromEntries(files), { level: 0 });
+    return exportZip(files, session.store.backend.describe(id), id);
   }),
 
   importZip: (bytes, name) => guarded(async () => {
@@ -137,19 +135,6 @@ async function rebuildFor(record: RunRecord | undefined, tokenizer: Awaited<Retu
   }
   if (!current) throw new CheckpointError(`this checkpoint was trained on ${record?.corpus.label ?? 'other data'}: load that data in the Data section first`);
   return buildCorpus(record ? { ...current.spec, seed: record.corpus.seed, ratio: record.corpus.ratio, evalFraction: record.corpus.evalFraction } : current.spec, noop, signal, tokenizer);
-}
-
-function unzipFiles(bytes: Uint8Array, name: string): CheckpointFiles {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw new CheckpointError(`${name}: not a zip file (${errorMessage(error)})`);
-  }
-  // A zip of a folder holds its files under the folder's name.
-  const files: CheckpointFiles = new Map();
-  for (const [path, data] of Object.entries(entries)) if (!path.endsWith('/')) files.set(path.split('/').at(-1)!, data);
-  return files;
 }
 
 expose(api);
