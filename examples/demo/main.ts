@@ -45,9 +45,10 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (training.isRunning()) void checkpoints?.refresh();
   }, 3000);
-  setupData(worker, () => training.setCorpusReady(true));
+  const playground = setupPlayground(worker);
+  setupData(worker, () => training.setCorpusReady(true), (folder) => void playground.then((view) => view.offerBfcl(folder)));
   setupEvaluation(worker);
-  await setupPlayground(worker);
+  await playground;
   document.body.dataset.ready = 'true';
 }
 

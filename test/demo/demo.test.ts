@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../setup/chromium.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The real data (never committed), read at run time. */
+const sharedData = fileURLToPath(new URL('../../../shared/data', import.meta.url));
 const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
 /** SwiftShader compiles every pipeline on the first steps; the machine is shared. */
 const STEP_TIMEOUT_MS = 240_000;
@@ -237,6 +239,16 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#checkpoint-error')?.textContent?.includes('notes.zip'), undefined, { timeout: 30_000 });
     expect(await page.locator('#checkpoint-rows tr').count()).toBe(before);
     await shot('page');
+  });
+
+  it('offers BFCL items in the playground once the real data folder is chosen', async () => {
+    await page.setInputFiles('#folder-input', sharedData);
+    await page.waitForSelector('#function-pick option[value="BFCL simple_python_0"]', { state: 'attached', timeout: 60_000 });
+    await page.selectOption('#function-pick', 'BFCL simple_python_0');
+    expect(await page.inputValue('#question')).not.toBe('What is the weather in Paris in celsius?');
+    expect(JSON.parse(await page.inputValue('#functions-json'))[0].name).toBeTruthy();
+    expect(JSON.parse(await page.inputValue('#answer-json')).length).toBe(1);
+    expect(await page.textContent('#files-chosen')).toMatch(/^Folder: \d+ files$/);
   });
 
   it('logged no console errors', () => {

@@ -9,8 +9,10 @@ import type { CorpusSource, CorpusSpec, CorpusSummary, DemoWorkerApi } from '../
 import { barChart } from './charts.js';
 import { byId, dropZone, numberField, showError } from './dom.js';
 
-/** Wires the Data section; `onBuilt` runs after each successful build. */
-export function setupData(worker: Remote<DemoWorkerApi>, onBuilt: (summary: CorpusSummary) => void): { spec: () => CorpusSpec } {
+/** Wires the Data section; `onBuilt` runs after each successful build, `onFolder` when a data folder is chosen. */
+export function setupData(
+  worker: Remote<DemoWorkerApi>, onBuilt: (summary: CorpusSummary) => void, onFolder: (folder: { path: string; file: File }[]) => void,
+): void {
   let folder: { path: string; file: File }[] = [];
   let files: File[] = [];
   const chosen = byId('files-chosen');
@@ -25,6 +27,7 @@ export function setupData(worker: Remote<DemoWorkerApi>, onBuilt: (summary: Corp
     folder = list.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/'), file }));
     chosen.textContent = `Folder: ${folder.length} files`;
     pick('folder');
+    onFolder(folder);
   });
   dropZone(byId('drop-zone'), byId<HTMLInputElement>('files-input'), (dropped) => {
     files = dropped;
@@ -81,7 +84,6 @@ export function setupData(worker: Remote<DemoWorkerApi>, onBuilt: (summary: Corp
     }
   };
   button.addEventListener('click', () => void build());
-  return { spec };
 }
 
 function drawCorpus(summary: CorpusSummary): void {

@@ -3,18 +3,40 @@
  * parse and its BFCL-style verdict against an expected answer; and plain text completion.
  */
 import type { Remote } from 'comlink';
+import { loadBfclAnswers, readBfclQuestions } from '../../../src/index.js';
 import type { DemoWorkerApi } from '../worker/api.js';
 import { byId, el, numberField, showError } from './dom.js';
 
+/** A choice of the function-docs list: docs, and for BFCL items their question and possible answer. */
+interface Sample {
+  name: string;
+  json: string;
+  question?: string;
+  answer?: string;
+}
+
+/** BFCL items offered in the playground when the data folder is chosen. */
+const BFCL_SAMPLES = 12;
+const BFCL_QUESTIONS = 'bfcl/BFCL_v4_simple_python.json';
+const BFCL_ANSWERS = 'bfcl/possible_answer/BFCL_v4_simple_python.json';
+
+/** The playground's list of function docs; BFCL items join it when the data folder is chosen. */
+export interface PlaygroundView {
+  offerBfcl(folder: { path: string; file: File }[]): Promise<void>;
+}
+
 /** Wires the Playground section. */
-export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<void> {
+export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<PlaygroundView> {
   const pick = byId<HTMLSelectElement>('function-pick');
   const docs = byId<HTMLTextAreaElement>('functions-json');
-  const samples = await worker.sampleFunctions();
+  const samples: Sample[] = await worker.sampleFunctions();
   for (const sample of samples) pick.append(el('option', sample.name, { value: sample.name }));
   const choose = () => {
     const sample = samples.find((s) => s.name === pick.value);
-    if (sample) docs.value = sample.json;
+    if (!sample) return;
+    docs.value = sample.json;
+    if (sample.question !== undefined) byId<HTMLInputElement>('question').value = sample.question;
+    if (sample.answer !== undefined) byId<HTMLTextAreaElement>('answer-json').value = sample.answer;
   };
   pick.addEventListener('change', choose);
   pick.value = samples[0]?.name ?? '';
@@ -56,4 +78,28 @@ export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<vo
       complete.disabled = false;
     }
   });
+
+  return {
+    offerBfcl: async (folder) => {
+      const questions = folder.find((entry) => entry.path === BFCL_QUESTIONS)?.file;
+      const answersFile = folder.find((entry) => entry.path === BFCL_ANSWERS)?.file;
+      if (!questions || !answersFile) return;
+      try {
+        const answers = await loadBfclAnswers(answersFile, { name: BFCL_ANSWERS });
+        let added = 0;
+        for await (const question of readBfclQuestions(questions, { name: BFCL_QUESTIONS })) {
+          if (added++ >= BFCL_SAMPLES) break;
+          const sample: Sample = {
+            name: `BFCL ${question.id}`, json: JSON.stringify(question.functions, null, 2),
+            question: question.turns[0]?.find((message) => message.role === 'user')?.content ?? '',
+            answer: JSON.stringify(answers.get(question.id)?.groundTruth ?? []),
+          };
+          samples.push(sample);
+          pick.append(el('option', sample.name, { value: sample.name }));
+        }
+      } catch (error) {
+        showError('playground-error', error);
+      }
+    },
+  };
 }

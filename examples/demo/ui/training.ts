@@ -23,7 +23,7 @@ export interface TrainingControls {
   isRunning(): boolean;
 }
 
-/** Wires the Training section; `onSaved` runs when a run pauses, stops or ends (a checkpoint was written). */
+/** Wires the Training section; `onSettled` runs when a run pauses, stops or ends (a checkpoint was written). */
 export function setupTraining(worker: Remote<DemoWorkerApi>, onSettled: (outcome: TrainOutcome) => void): TrainingControls {
   const buttons = {
     start: byId<HTMLButtonElement>('train-start'), pause: byId<HTMLButtonElement>('train-pause'),
