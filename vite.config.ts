@@ -22,8 +22,12 @@ import { defineConfig, type Plugin } from 'vite';
  * No source maps there: with tfjs inside they weigh 9 MB, and the unminified output reads as it is.
  * Declarations come from `tsc -p tsconfig.build.json` afterwards (see the `build` script).
  *
+ * `vite build --mode demo`: the demo page (examples/demo) as a static site in dist-demo/, with its
+ * module worker; relative URLs, so it works from any folder of any static server.
+ *
  * `vite` (dev server, `npm run demo`): serves the demo page from examples/demo, with public/ as
  * its static folder and the repository readable so the page can import ../../src directly.
+ * `vite preview` serves the built demo site (dist-demo/).
  */
 
 /**
@@ -124,14 +128,19 @@ function keepWorkerUrls(): Plugin {
 /** tfjs-core's Node platform module calls `require('util')`, also in its ES build. */
 const NODE_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
+/** The demo site: what `vite build --mode demo` writes and `vite preview` serves. */
+const DEMO_OUT = fromRoot('./dist-demo');
+
 export default defineConfig(({ command, mode }) => {
-  if (command === 'serve') {
+  if (command === 'serve' || mode === 'demo') {
     return {
       root: fromRoot('./examples/demo'),
+      base: './',
       publicDir: fromRoot('./public'),
       server: { fs: { allow: [repoRoot] } },
-      optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@huggingface/tokenizers'] },
+      optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@huggingface/tokenizers', 'comlink', 'fflate', 'idb-keyval', 'uplot'] },
       worker: { format: 'es' as const },
+      build: { outDir: DEMO_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
     };
   }
   const node = mode === 'node';

@@ -6,12 +6,13 @@ import { chromiumArgs, chromiumPath } from './test/setup/chromium.js';
 import { trainWithTorch } from './test/setup/torch-command.js';
 
 /**
- * Three projects:
+ * Four projects:
  * - `node`: Node 20 + Dawn (the `webgpu` package) over Mesa llvmpipe (OpenGL ES, EGL surfaceless).
  * - `consumer`: the packed package installed into a fresh vite app, its pages run in Chromium.
  * - `browser`: Debian's Chromium (never a downloaded one) driven by Playwright, WebGPU on SwiftShader.
+ * - `demo`: the built demo site served by `vite preview`, driven end to end in Chromium by Playwright.
  *
- * Run one with `npx vitest run --project node` (or `consumer`, `browser`); `npm test` runs all three
+ * Run one with `npx vitest run --project node` (or `consumer`, `browser`, `demo`); `npm test` runs all four
  * in that order (groupOrder) so that llvmpipe and Chromium do not fight over the two cores.
  */
 
@@ -85,6 +86,17 @@ export default defineConfig({
             // Node-side helper of test/browser/scale-out.test.ts: trains a run folder the page exported with PyTorch.
             commands: { trainWithTorch },
           },
+        },
+      },
+      {
+        // The demo page as a visitor uses it: Playwright drives Chromium itself against `vite preview`.
+        test: {
+          name: 'demo',
+          include: ['test/demo/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,45 +1,55 @@
-// Minimal demo: the same library calls as the CLI, in the page. The worker, live charts and
-// IndexedDB checkpoints arrive with later work; this page only proves the whole loop runs here.
-import {
-  LlamaModel, RandomWindowSampler, Trainer, encodeDocuments, generate, initBackend, resolveConfig,
-  runTraining, syntheticCorpus, trainBpeTokenizer,
-} from '../../src/index.js';
+/**
+ * The demo page: the first screen's WebGPU check, then Data -> Training -> Checkpoints -> Playground ->
+ * Evaluation. All the work happens in a module worker (worker/worker.ts); this thread only draws.
+ */
+import { wrap } from 'comlink';
+import type { BackendInfo } from '../../src/index.js';
+import type { DemoWorkerApi } from './worker/api.js';
+import { setupCheckpoints } from './ui/checkpoints.js';
+import { setupData } from './ui/data.js';
+import { byId, messageOf } from './ui/dom.js';
+import { setupEvaluation } from './ui/evaluation.js';
+import { setupPlayground } from './ui/playground.js';
+import { checkWebGpu, showBackend } from './ui/start.js';
+import { setupTraining } from './ui/training.js';
 
-const log = document.querySelector<HTMLPreElement>('#log')!;
-const start = document.querySelector<HTMLButtonElement>('#start')!;
-const stop = document.querySelector<HTMLButtonElement>('#stop')!;
-const stepsInput = document.querySelector<HTMLInputElement>('#steps')!;
-const print = (line: string) => (log.textContent += `${line}\n`);
+const worker = wrap<DemoWorkerApi>(new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }));
 
-start.addEventListener('click', async () => {
-  start.disabled = true;
-  stop.disabled = false;
-  log.textContent = '';
-  const abort = new AbortController();
-  stop.onclick = () => abort.abort();
+const modelButtons = ['ask', 'complete', 'evaluate'].map((id) => byId<HTMLButtonElement>(id));
+const enableModel = () => modelButtons.forEach((button) => (button.disabled = false));
+
+async function main(): Promise<void> {
+  const check = await checkWebGpu();
+  let backend: BackendInfo | undefined;
   try {
-    const backend = await initBackend();
-    print(`backend: ${backend.name} (${backend.adapter})${backend.fallbackReason ? ` - WebGPU unavailable: ${backend.fallbackReason}` : ''}`);
-    const texts = syntheticCorpus({ seed: 0 }).map((document) => document.text);
-    const tokenizer = await trainBpeTokenizer(texts, { vocabSize: 1024, signal: abort.signal });
-    const model = LlamaModel.create(resolveConfig('nano', { vocabSize: tokenizer.vocabSize }));
-    const trainer = new Trainer(model, { steps: Number(stepsInput.value), lr: 3e-3, warmupSteps: 10 });
-    const sampler = new RandomWindowSampler(encodeDocuments(tokenizer, texts), { batchSize: 8, seqLen: 64, seed: 0 });
-    await runTraining(trainer, sampler, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (p.step % 5 === 0 || p.step === p.totalSteps) {
-          print(`step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s`);
-        }
-      },
-    });
-    const prompt = tokenizer.encode('<|user|>What is the weather in Paris?<|end|>');
-    const { tokens } = await generate(model, prompt, { maxNewTokens: 40, stopTokens: [tokenizer.special.endOfText] });
-    print(`\nsample: ${tokenizer.decode([...prompt, ...tokens])}`);
+    backend = await worker.init(check.ok ? 'auto' : 'cpu');
+    showBackend(check, backend);
   } catch (error) {
-    print(`error: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    start.disabled = false;
-    stop.disabled = true;
+    showBackend(check, undefined, messageOf(error));
   }
-});
+  byId('use-cpu').addEventListener('click', async () => {
+    showBackend(check, await worker.init('cpu'));
+  });
+
+  let checkpoints: { refresh(): Promise<void> } | undefined;
+  const training = setupTraining(worker, () => {
+    enableModel();
+    void checkpoints?.refresh();
+  });
+  checkpoints = setupCheckpoints(worker, async (id) => {
+    const run = training.resumeFrom(id);
+    enableModel();
+    await run;
+  });
+  // The list follows the saves of a run in progress.
+  setInterval(() => {
+    if (training.isRunning()) void checkpoints?.refresh();
+  }, 3000);
+  const playground = setupPlayground(worker);
+  setupData(worker, () => training.setCorpusReady(true), (folder) => void playground.then((view) => view.offerBfcl(folder)));
+  setupEvaluation(worker);
+  await playground;
+  document.body.dataset.ready = 'true';
+}
+
+void main();

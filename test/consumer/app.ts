@@ -37,7 +37,8 @@ export const PAGES: readonly PageCase[] = [
 
 /** What the repository copy needs to build and pack the library. */
 const PACKED_SOURCES = [
-  'src', 'bin', 'package.json', 'README.md', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'scripts/check-public-types.mjs',
+  'src', 'bin', 'examples', 'public', 'package.json', 'README.md', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json',
+  'scripts/check-public-types.mjs',
 ];
 
 /** Runs a command; resolves with its output, rejects with the output's tail when it fails. */
