@@ -30,7 +30,7 @@ export interface TrainerClient extends TrainerApi {
   /** Whether the browser granted persistent storage (null when not asked or not supported). */
   readonly persisted: boolean | null;
   readonly worker: Worker;
-  /** Ends the worker at once (a save in progress is lost; the previous checkpoint stays). */
+  /** Ends the worker at once: calls in progress never settle, a save in progress is lost (the previous checkpoint stays current). */
   terminate(): void;
 }
 

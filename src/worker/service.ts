@@ -127,6 +127,9 @@ export class TrainerService implements TrainerApi {
     const previous = request.resume ? held.training : undefined;
     if (request.resume && !previous) throw new InputError('resume', `the model (${describeSource(held.summary)}) holds no training state to resume`);
     const record = recordFor(request, held.model.config, fingerprint, previous?.run);
+    if (previous && record.steps <= previous.trainer.step) {
+      throw new InputError('steps', `the run is complete at step ${previous.trainer.step} of ${record.steps}: pass a larger steps to train further`);
+    }
     const trainer = new Trainer(held.model, {
       steps: record.steps, lr: record.lr, minLr: record.minLr, warmupSteps: record.warmupSteps, weightDecay: record.weightDecay,
       clipNorm: record.clipNorm, accumulation: record.accumulation,
