@@ -89,6 +89,8 @@ export type { PackOptions, PackStats, TokenizedDocument } from './data/packing.j
 export { compositionReport, formatComposition } from './forge/report.js';
 export type { CompositionEntry, CompositionReport } from './forge/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
+export { benchmarkRows, holdOutGeneralText, measureBenchmarkLoss } from './eval/benchmark-loss.js';
+export type { BenchmarkShape, BenchmarkSets, BenchmarkLoss, LossEvaluator } from './eval/benchmark-loss.js';
 export { searchMixRatio, fitOptimum } from './recipe/mix-search.js';
 export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe/mix-search.js';
 export { AgentClassifier, splitExamples } from './forge/classifier.js';
@@ -101,14 +103,19 @@ export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, Mode
 export { retrieveAgentLike } from './forge/retrieval.js';
 export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from './forge/retrieval.js';
 export type { FeatureOptions } from './text/index.js';
-export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from './forge/builder.js';
-export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from './forge/builder.js';
+export { buildForge, packStage, isSeedAgentDocument, isGeneralDocument, tokenizeDocuments } from './forge/builder.js';
+export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus, PackStageOptions } from './forge/builder.js';
 
 export * from './eval/bfcl/index.js';
 export { exportRun, benchmarkBatches } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
+export { runPipeline } from './recipe/pipeline.js';
+export type { PipelineInput, PipelineEvent, PipelineResult, PipelineBase, BenchmarkPoint, StageOutcome } from './recipe/pipeline.js';
+export { parsePipelinePlan, parsePipelinePlanFile, checkContext } from './recipe/pipeline-plan.js';
+export type { PipelinePlan, PipelineBenchmark, PipelinePlanFile, PipelineBaseSpec, PipelineEvaluation } from './recipe/pipeline-plan.js';
+export { syntheticBfclItems, selectItems, trainedFunctions } from './recipe/pipeline-eval.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
-export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
+export type { StageSchedule, StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
 export {
   encodeShardPair, decodeShard, SHARD_HEADER_BYTES, RUN_SHARD_MARK, MASK_SHARD_MAGIC, MASK_SHARD_VERSION,
 } from './recipe/run-shards.js';
