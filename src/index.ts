@@ -91,8 +91,8 @@ export type { CompositionEntry, CompositionReport } from './forge/report.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
 export { benchmarkRows, holdOutGeneralText, measureBenchmarkLoss } from './eval/benchmark-loss.js';
 export type { BenchmarkShape, BenchmarkSets, BenchmarkLoss, LossEvaluator } from './eval/benchmark-loss.js';
-export { searchMixRatio, fitOptimum } from './recipe/mix-search.js';
-export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe/mix-search.js';
+export { searchMixRatio, fitOptimum, chooseTradeOff } from './recipe/mix-search.js';
+export type { MixSearchOptions, MixSearchPoint, MixSearchResult, QuadraticFit } from './recipe/mix-search.js';
 export { AgentClassifier, splitExamples } from './forge/classifier.js';
 export type {
   AgentLabel, LabeledText, ClassifierTrainOptions, ClassifierProgress, AgentPrediction, ClassifierMetrics, Confusion,
@@ -111,7 +111,7 @@ export { exportRun, benchmarkBatches } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { runPipeline } from './recipe/pipeline.js';
 export type { PipelineInput, PipelineEvent, PipelineResult, PipelineBase, BenchmarkPoint, StageOutcome } from './recipe/pipeline.js';
-export { parsePipelinePlan, parsePipelinePlanFile, checkContext } from './recipe/pipeline-plan.js';
+export { parsePipelinePlan, parsePipelinePlanFile, checkContext, DEFAULT_PIPELINE_PLAN } from './recipe/pipeline-plan.js';
 export type { PipelinePlan, PipelineBenchmark, PipelinePlanFile, PipelineBaseSpec, PipelineEvaluation } from './recipe/pipeline-plan.js';
 export { syntheticBfclItems, selectItems, trainedFunctions } from './recipe/pipeline-eval.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
