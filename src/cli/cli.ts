@@ -10,10 +10,11 @@ import type { Command } from './command.js';
 import { forgeCommand } from './forge.js';
 import { generateCommand } from './generate.js';
 import { mixSearchCommand } from './mix-search.js';
+import { pipelineCommand } from './pipeline.js';
 import { trainCommand } from './train.js';
 
 /** Every command; a new one is one entry here. */
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand, forgeCommand, mixSearchCommand];
+const COMMANDS: readonly Command[] = [pipelineCommand, trainCommand, generateCommand, forgeCommand, mixSearchCommand];
 
 /** Exit status of each kind of error: every bad input is 2, and 1 is left for bugs. */
 const EXIT_CODES: Record<ErrorCode, number> = {

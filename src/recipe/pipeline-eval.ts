@@ -11,6 +11,7 @@ import { upperFirst, pairsText, task, userRequest } from '../data/synthetic/phra
 import { sampleArguments, variedArguments } from '../data/synthetic/values.js';
 import type { BfclItem } from '../eval/bfcl/items.js';
 import type { BfclCategory } from '../eval/bfcl/categories.js';
+import { itemFunctions } from '../eval/bfcl/summary.js';
 import type { ForgeCorpus } from '../forge/builder.js';
 import type { FunctionDefinition, JsonObject } from '../tools/index.js';
 import { ConfigError } from '../util/errors.js';
@@ -63,13 +64,20 @@ function groundTruth(name: string, args: JsonObject): BfclGroundTruth {
   return { [name]: Object.fromEntries(Object.entries(args).map(([key, value]) => [key, [value]])) };
 }
 
-/** At most `count` items, seeded, spread evenly across their categories (round robin), in category order. */
-export function selectItems(items: readonly BfclItem[], count: number, seed: number): BfclItem[] {
+/**
+ * At most `count` items, seeded, spread evenly (round robin) across categories and, given the functions
+ * seen in training, across held-out and seen items alike, so that a small selection has both sides.
+ */
+export function selectItems(items: readonly BfclItem[], count: number, seed: number, seen?: ReadonlySet<string>): BfclItem[] {
   if (!Number.isInteger(count) || count < 0) throw new ConfigError('evaluation.items', `must be a non-negative integer, got ${count}`);
   const rng = new Rng(seed);
-  const byCategory = new Map<BfclCategory, BfclItem[]>();
-  for (const item of items) byCategory.set(item.category, [...(byCategory.get(item.category) ?? []), item]);
-  const queues = [...byCategory.values()].map((group) => rng.shuffle([...group]));
+  const groups = new Map<string, BfclItem[]>();
+  for (const item of items) {
+    const heldOut = seen !== undefined && itemFunctions(item).some((name) => !seen.has(name));
+    const key = `${heldOut ? 'held-out' : 'seen'} ${item.category}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  const queues = [...groups.values()].map((group) => rng.shuffle([...group]));
   const chosen: BfclItem[] = [];
   for (let round = 0; chosen.length < Math.min(count, items.length); round++) {
     for (const queue of queues) if (round < queue.length && chosen.length < count) chosen.push(queue[round]);

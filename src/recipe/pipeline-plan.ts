@@ -160,3 +160,24 @@ function integerField(holder: Record<string, unknown>, field: string, path: stri
   }
   return value;
 }
+
+/**
+ * The built-in plan (`hephaestus-web pipeline` without `--plan`, `npm run train`): the nano preset with
+ * a 512-token context (Stage III prompts with their tool listings run to ~500 tokens), a short base
+ * stage, Stages I and II on 64-token rows, Stage III on whole 512-token rows, then 24 BFCL-style items.
+ * A few minutes on 2 CPU cores with WebGPU on llvmpipe; a demonstration of the recipe, not a trained agent.
+ */
+export const DEFAULT_PIPELINE_PLAN = {
+  base: { preset: 'nano', contextLength: 512 },
+  vocabSize: 1024,
+  seed: 0,
+  checkpointEvery: 25,
+  benchmark: { batchSize: 4, seqLen: 128, batches: 2 },
+  evaluation: { items: 24, maxNewTokens: 48 },
+  stages: [
+    { stage: 'base', tokenBudget: 8 * 64 * 16, batchSize: 8, seqLen: 64, seed: 0, train: { lr: 3e-3, warmupSteps: 4 } },
+    { stage: 'stage1', tokenBudget: 8 * 64 * 40, batchSize: 8, seqLen: 64, seed: 1, train: { lr: 3e-3, warmupSteps: 5 } },
+    { stage: 'stage2', tokenBudget: 8 * 64 * 40, batchSize: 8, seqLen: 64, seed: 2, train: { lr: 2e-3, warmupSteps: 5 } },
+    { stage: 'stage3', tokenBudget: 4 * 512 * 10, batchSize: 4, seqLen: 512, seed: 3, train: { lr: 1e-3, warmupSteps: 2 } },
+  ],
+} as const;
