@@ -27,7 +27,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
     return { documents: items.length, skipped: stats.skipped };
   };
   if (options.dataDir) {
-    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip' }));
+    const read = await take(options.dataDir, readSharedData(options.dataDir, { onError: 'skip', openPath: fileSource }));
     if (read.documents === 0) {
       throw new InputError('--data-dir', `${options.dataDir} holds none of the shared data files (bfcl/, gorilla/, text/; ${read.skipped} records unreadable)`);
     }
