@@ -3,7 +3,8 @@ import { syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { holdOutGeneralText } from '../../src/eval/benchmark-loss.js';
 import { buildForge, packStage, type ForgeCorpus } from '../../src/forge/builder.js';
 import { resolveConfig, type ModelConfig } from '../../src/model/config.js';
-import { parsePipelinePlan, parsePipelinePlanFile, type PipelinePlan } from '../../src/recipe/pipeline-plan.js';
+import { DEFAULT_PIPELINE_PLAN, parsePipelinePlan, parsePipelinePlanFile, type PipelinePlan } from '../../src/recipe/pipeline-plan.js';
+import { stageTrainOptions } from '../../src/recipe/run-plan.js';
 import { runPipeline, type PipelineEvent } from '../../src/recipe/pipeline.js';
 import { initBackend } from '../../src/runtime/backend.js';
 import { parseCheckpoint } from '../../src/store/checkpoint.js';
@@ -212,5 +213,13 @@ describe('pipeline plans', () => {
     const parsed = parsePipelinePlanFile({ stages: [stage], base: { preset: 'nano', contextLength: 256 } }, 'plan.json');
     expect(parsed.base).toMatchObject({ kind: 'preset', config: { contextLength: 256, vocabSize: 1024 } });
     expect(parsed.plan.benchmark).toEqual({ batchSize: 2, seqLen: 16, batches: 4 });
+  });
+
+  it('the built-in plan (npm run train) is a valid plan: four stages whose rows fit its context', () => {
+    const parsed = parsePipelinePlanFile(structuredClone(DEFAULT_PIPELINE_PLAN), 'the built-in plan');
+    expect(parsed.plan.stages.map((stage) => stage.stage)).toEqual(['base', 'stage1', 'stage2', 'stage3']);
+    expect(parsed.plan.stages.map((stage, i) => stageTrainOptions(stage, `stages[${i}]`).steps)).toEqual([16, 40, 40, 10]);
+    expect(parsed.base).toMatchObject({ kind: 'preset', preset: 'nano', config: { contextLength: 512, vocabSize: 1024 } });
+    expect(parsed.evaluation).toEqual({ items: 24, maxNewTokens: 48 });
   });
 });
