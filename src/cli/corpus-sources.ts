@@ -38,7 +38,7 @@ export async function loadCorpusSources(options: CorpusSourceOptions, log: (line
   }
   const codeDir = options.codeDir ?? pythonStdlib();
   if (codeDir) {
-    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024 }));
+    await take(`code from ${codeDir}`, readCodeDocuments(walkFiles(codeDir, { extensions: ['.py', '.js', '.ts'], limit: options.codeFiles, skipDirectories: ['.git', 'test', 'tests', 'node_modules'] }), { onError: 'skip', maxChars: 64 * 1024, openPath: fileSource }));
   }
   for (const file of options.textFiles) await take(file, readTextDocuments(fileSource(file), { onError: 'skip' }));
   return documents;
