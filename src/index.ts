@@ -90,8 +90,8 @@ export * from './entries/forge.js';
 export { PackedDataset } from './data/packing.js';
 export type { PackOptions, PackStats, TokenizedDocument } from './data/packing.js';
 export { corpusJsonl, llmcShards } from './data/export.js';
-export { searchMixRatio, fitOptimum } from './recipe/mix-search.js';
-export type { MixSearchOptions, MixSearchPoint, MixSearchResult } from './recipe/mix-search.js';
+export { searchMixRatio, fitOptimum, chooseTradeOff } from './recipe/mix-search.js';
+export type { MixSearchOptions, MixSearchPoint, MixSearchResult, QuadraticFit } from './recipe/mix-search.js';
 export type { FeatureOptions, ResolvedFeatureOptions } from './text/index.js';
 
 export * from './entries/eval.js';
@@ -100,8 +100,13 @@ export * from './entries/eval.js';
 export { TrainerService } from './worker/service.js';
 export { exportRun, benchmarkBatches, checkRunTokenizer } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
+export { runPipeline } from './recipe/pipeline.js';
+export type { PipelineInput, PipelineEvent, PipelineResult, PipelineBase, BenchmarkPoint, StageOutcome } from './recipe/pipeline.js';
+export { parsePipelinePlan, parsePipelinePlanFile, checkContext, DEFAULT_PIPELINE_PLAN } from './recipe/pipeline-plan.js';
+export type { PipelinePlan, PipelineBenchmark, PipelinePlanFile, PipelineBaseSpec, PipelineEvaluation } from './recipe/pipeline-plan.js';
+export { syntheticBfclItems, selectItems, trainedFunctions } from './recipe/pipeline-eval.js';
 export { RUN_FORMAT, RUN_FORMAT_VERSION, STAGES, stageSteps, stageTrainOptions, parseStagePlans } from './recipe/run-plan.js';
-export type { StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
+export type { StageSchedule, StagePlan, StageTrainSettings, RunPlan, RunStage, RunPosition, RunBenchmark, ShardFile } from './recipe/run-plan.js';
 export {
   encodeShardPair, decodeShard, SHARD_HEADER_BYTES, RUN_SHARD_MARK, MASK_SHARD_MAGIC, MASK_SHARD_VERSION,
 } from './recipe/run-shards.js';

@@ -13,10 +13,11 @@ import { exportCommand } from './export.js';
 import { forgeCommand } from './forge.js';
 import { generateCommand } from './generate.js';
 import { mixSearchCommand } from './mix-search.js';
+import { pipelineCommand } from './pipeline.js';
 import { trainCommand } from './train.js';
 
 /** Every command; a new one is one entry here. */
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand, exportCommand, forgeCommand, mixSearchCommand, bfclCheckCommand, exportRunCommand];
+const COMMANDS: readonly Command[] = [pipelineCommand, trainCommand, generateCommand, exportCommand, forgeCommand, mixSearchCommand, bfclCheckCommand, exportRunCommand];
 
 /** Exit status of each kind of error: every bad input is 2, and 1 is left for bugs. */
 const EXIT_CODES: Record<ErrorCode, number> = {

@@ -8,7 +8,7 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   InputError, MAX_TRAINED_VOCAB_SIZE, MIN_TRAINED_VOCAB_SIZE, TOKENIZER_JSON, errorMessage, loadTokenizerFromDir, trainBpeTokenizer,
-  type CorpusDocument, type MixRatio, type PresetName, type Tokenizer,
+  type CorpusDocument, type MixRatio, type PresetName, type Tokenizer, type TrainProgress,
 } from '../node.js';
 
 /** `--backend`, the same for every command that computes. */
@@ -149,4 +149,35 @@ async function kindOf(path: string): Promise<'missing' | 'file' | 'folder'> {
   } catch {
     return 'missing';
   }
+}
+
+/** First Ctrl-C: stop after the step in progress and save; a second one quits at once (the last save stays). */
+export function interruptOnCtrlC(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log('stopping after this step to save a checkpoint (Ctrl-C again quits at once; the last saved checkpoint stays)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
+
+/**
+ * Progress on a terminal: one bar, redrawn. Elsewhere (a log): the first step of this process, every
+ * 10th, the last. `label` (e.g. the stage) starts the line.
+ */
+export function progressPrinter(label = ''): (progress: TrainProgress) => void {
+  let firstStep: number | undefined;
+  return (progress) => {
+    firstStep ??= progress.step;
+    const width = 24;
+    const filled = Math.round((progress.step / progress.totalSteps) * width);
+    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+    const line = `${label}[${bar}] step ${progress.step}/${progress.totalSteps}  loss ${progress.loss.toFixed(4)}  ` +
+      `${Math.round(progress.tokensPerSecond)} tok/s  ETA ${formatDuration(progress.etaSeconds)}` +
+      (progress.skippedSteps ? `  skipped ${progress.skippedSteps}` : '');
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+    else if (progress.step % 10 === 0 || progress.step === progress.totalSteps || progress.step === firstStep) process.stderr.write(`${line}\n`);
+  };
 }

@@ -1,5 +1,5 @@
 import {
-  InputError, PackedDataset, buildForge, initNodeBackend, resolveConfig, searchMixRatio, tokenizeDocuments,
+  InputError, benchmarkRows, buildForge, holdOutGeneralText, initNodeBackend, resolveConfig, searchMixRatio,
 } from '../node.js';
 import { defineCommand } from './command.js';
 import {
@@ -20,6 +20,7 @@ export const mixSearchCommand = defineCommand({
     'batch-size': { type: 'integer', min: 1, default: 8, help: 'sequences per batch' },
     'seq-len': { type: 'integer', min: 1, default: 64, help: 'tokens per sequence, at most the preset\'s context' },
     'total-tokens': { type: 'integer', min: 1, default: 600_000, help: 'tokens of each proxy corpus' },
+    'general-fraction': { type: 'number', above: 0, below: 1, default: 0.1, help: 'share of the general-text documents held out as the second benchmark' },
     'vocab-size': { ...TOKENIZER_OPTIONS['vocab-size'], default: 1024, defaultText: undefined },
     seed: SEED_OPTION,
     out: { type: 'string', arg: 'file', help: 'write the points and the fitted curve as JSON (for plotting); replaces the file' },
@@ -39,15 +40,16 @@ export const mixSearchCommand = defineCommand({
     log(`backend: ${backend.name} (${backend.adapter})`);
     const { seed, seqLen, batchSize } = values;
     const documents = await loadCorpusSources({ dataDir: values.dataDir, codeDir: values.codeDir, codeFiles: values.codeFiles, textFiles: [], seed }, log);
-    const tokenizer = await tokenizerFor(undefined, tokenizerSample(documents), values.vocabSize);
-    const corpus = await buildForge({ documents }, { tokenizer, seed, onPhase: (phase, detail) => log(`${phase}: ${detail}`) });
-    const heldOutAgent = corpus.evaluation.filter((document) => document.kind === 'tool_doc' || document.kind === 'trajectory');
-    const benchmark = PackedDataset.build(tokenizeDocuments(heldOutAgent, tokenizer), {
-      seqLen, seed, separator: tokenizer.special.endOfText, pad: tokenizer.special.pad, mode: 'stream',
-    }, batchSize).batchesOfEpoch().slice(0, 16);
-    log(`benchmark: ${benchmark.length} batches of held-out agent data (${heldOutAgent.length} documents about ${corpus.evalFunctions.length} held-out functions)`);
+    const { training, heldOut } = holdOutGeneralText(documents, { fraction: values.generalFraction, seed });
+    const tokenizer = await tokenizerFor(undefined, tokenizerSample(training), values.vocabSize);
+    const corpus = await buildForge({ documents: training }, { tokenizer, seed, onPhase: (phase, detail) => log(`${phase}: ${detail}`) });
+    const shape = { batchSize, seqLen, batches: 16, seed };
+    const benchmarks = { agent: benchmarkRows(corpus.evaluation, tokenizer, shape), general: benchmarkRows(heldOut, tokenizer, shape) };
+    if (benchmarks.agent.length === 0) throw new InputError('--data-dir', `the ${corpus.evaluation.length} held-out agent documents fill no batch of ${batchSize} x ${seqLen + 1} tokens`);
+    log(`benchmarks: ${benchmarks.agent.length} batches of held-out agent data (${corpus.evaluation.length} documents about ${corpus.evalFunctions.length} held-out functions), ` +
+      `${benchmarks.general.length} of held-out general text (${heldOut.length} documents)`);
     const started = performance.now();
-    const result = await searchMixRatio(corpus.training.filter((item) => item.document.kind !== 'instruction'), benchmark, tokenizer.special, {
+    const result = await searchMixRatio(corpus.training.filter((item) => item.document.kind !== 'instruction'), benchmarks, tokenizer.special, {
       agentShares: shares, model: { ...model, vocabSize: tokenizer.vocabSize }, seqLen, batchSize, seed,
       train: { steps: values.steps, lr: 3e-3, warmupSteps: 15 },
       totalTokens: values.totalTokens,
@@ -59,8 +61,16 @@ export const mixSearchCommand = defineCommand({
         }
       },
     });
-    for (const point of result.points) process.stdout.write(`agent share ${point.agentShare.toFixed(2)}: benchmark loss ${point.benchmarkLoss.toFixed(4)}\n`);
-    process.stdout.write(`fit: loss = ${result.fit.a.toFixed(4)} s^2 + ${result.fit.b.toFixed(4)} s + ${result.fit.c.toFixed(4)}; chosen agent share ${result.optimum.toFixed(3)}\n`);
+    for (const point of result.points) {
+      const general = point.generalLoss === null ? '' : `, general-text loss ${point.generalLoss.toFixed(4)}`;
+      process.stdout.write(`agent share ${point.agentShare.toFixed(2)}: agent benchmark loss ${point.benchmarkLoss.toFixed(4)}${general}\n`);
+    }
+    const fitText = (fit: { a: number; b: number; c: number }) => `${fit.a.toFixed(4)} s^2 + ${fit.b.toFixed(4)} s + ${fit.c.toFixed(4)}`;
+    process.stdout.write(`agent fit: loss = ${fitText(result.fit)}; its minimum at agent share ${result.optimum.toFixed(3)}\n`);
+    if (result.generalFit) {
+      process.stdout.write(`general-text fit: loss = ${fitText(result.generalFit)}\n`);
+      process.stdout.write(`chosen agent share ${result.chosen.toFixed(3)}: the smallest sum of both fitted losses, each rescaled to [0, 1] over the tried shares\n`);
+    }
     if (values.out !== undefined) {
       await writeFileAtomic('--out', values.out, [JSON.stringify({ preset: values.preset, shares, seqLen, batchSize, ...result }, null, 2)]);
       log(`wrote the points and the fitted curve to ${values.out}`);

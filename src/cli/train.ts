@@ -3,11 +3,12 @@ import {
   AbortedError, CheckpointError, InputError, LlamaModel, NonFiniteError, PRESETS, RandomWindowSampler, Trainer, countParams,
   encodeDocuments, errorMessage, fileSource, initNodeBackend, readAll, readJsonlDocuments, readTextDocuments, resolveConfig,
   runTraining, sequentialBatches, splitTokens, syntheticCorpus, checkpointFiles,
-  type Batch, type CheckpointInfo, type SaveRequest, type TrainProgress,
+  type Batch, type CheckpointInfo, type SaveRequest,
 } from '../node.js';
 import { defineCommand } from './command.js';
 import {
-  BACKEND_OPTION, PRESET_OPTION, SEED_OPTION, TOKENIZER_OPTIONS, formatDuration, log, requireFile, requireTokenizerFolder, shellQuote, tokenizerFor,
+  BACKEND_OPTION, PRESET_OPTION, SEED_OPTION, TOKENIZER_OPTIONS, interruptOnCtrlC, log, progressPrinter, requireFile, requireTokenizerFolder, shellQuote,
+  tokenizerFor,
 } from './common.js';
 import type { GivenOptions, OptionValues } from './options.js';
 import { checkResumedModel, describeCheckpoint, openRun, type OpenedRun, type RunRecord } from './run-folder.js';
@@ -179,32 +180,4 @@ function validationBatches(validation: Int32Array, batchSize: number, seqLen: nu
   }
   if (rows < batchSize) log(`validation: held-out tokens fill ${rows} of ${batchSize} rows; validating on ${rows}-row batches`);
   return sequentialBatches(validation, rows, seqLen, 4);
-}
-
-/** First Ctrl-C: stop after the step in progress and save; a second one quits at once (the last save stays). */
-function interruptOnCtrlC(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    log('stopping after this step to save a checkpoint (Ctrl-C again quits at once; the last saved checkpoint stays)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
-}
-
-/** Progress on a terminal: one bar, redrawn. Elsewhere (a log): the first step of this process, every 10th, the last. */
-function progressPrinter(): (progress: TrainProgress) => void {
-  let firstStep: number | undefined;
-  return (progress) => {
-    firstStep ??= progress.step;
-    const width = 24;
-    const filled = Math.round((progress.step / progress.totalSteps) * width);
-    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    const line = `[${bar}] step ${progress.step}/${progress.totalSteps}  loss ${progress.loss.toFixed(4)}  ` +
-      `${Math.round(progress.tokensPerSecond)} tok/s  ETA ${formatDuration(progress.etaSeconds)}` +
-      (progress.skippedSteps ? `  skipped ${progress.skippedSteps}` : '');
-    if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
-    else if (progress.step % 10 === 0 || progress.step === progress.totalSteps || progress.step === firstStep) process.stderr.write(`${line}\n`);
-  };
 }

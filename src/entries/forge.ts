@@ -23,5 +23,5 @@ export { HashedEmbedder, TransformersEmbedder, resolveModelLocation } from '../f
 export type { Embedder, HashedEmbedderOptions, TransformersEmbedderOptions, ModelLocation, XenovaEnv } from '../forge/embedders.js';
 export { retrieveAgentLike } from '../forge/retrieval.js';
 export type { RetrievalOptions, RetrievalResult, RetrievedDocument, RetrievalProgress, SimilarityScoring } from '../forge/retrieval.js';
-export { buildForge, packStage, isSeedAgentDocument, tokenizeDocuments } from '../forge/builder.js';
-export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus } from '../forge/builder.js';
+export { buildForge, packStage, isSeedAgentDocument, isGeneralDocument, tokenizeDocuments } from '../forge/builder.js';
+export type { Stage, ForgeInput, ForgeOptions, ForgeCorpus, PackStageOptions } from '../forge/builder.js';

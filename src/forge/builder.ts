@@ -9,8 +9,11 @@ import { PackedDataset } from '../data/packing.js';
 import { compositionReport, type CompositionReport } from './report.js';
 import { retrieveAgentLike, type RetrievalOptions } from './retrieval.js';
 
-/** The three training stages of the Hephaestus recipe. */
-export type Stage = 'stage1' | 'stage2' | 'stage3';
+/**
+ * The training stages of the Hephaestus recipe: an optional `base` stage on general text and code only
+ * (so that continual pre-training starts from a model that knows language), then Stages I, II and III.
+ */
+export type Stage = 'base' | 'stage1' | 'stage2' | 'stage3';
 
 /** What goes into {@link buildForge}. */
 export interface ForgeInput {
@@ -94,12 +97,13 @@ export async function buildForge(input: ForgeInput, options: ForgeOptions): Prom
     ratio: options.ratio ?? DEFAULT_MIX, seed: options.seed, totalTokens: options.totalTokens,
   });
   const stages: Record<Stage, TokenizedCorpusDocument[]> = {
+    base: tokenized.filter((item) => isGeneralDocument(item.document)),
     stage1: mix.documents,
     stage2: tokenized.filter((item) => isSeedAgentDocument(item.document)),
     stage3: tokenized.filter((item) => item.document.kind === 'instruction'),
   };
   phase('leakage', `${split.evalFunctions.length} evaluation functions`);
-  const used = [...new Set([...stages.stage1, ...stages.stage2, ...stages.stage3].map((item) => item.document))];
+  const used = [...new Set(Object.values(stages).flat().map((item) => item.document))];
   return {
     training: tokenized, stages, mix, report: compositionReport(mix.documents),
     evaluation: split.eval, evalFunctions: split.evalFunctions,
@@ -115,15 +119,30 @@ export function isSeedAgentDocument(document: CorpusDocument): boolean {
   return document.kind === 'tool_doc' || document.kind === 'trajectory' || (document.kind === 'code' && (document.functions?.length ?? 0) > 0);
 }
 
+/** General text and code that is not seed agent data: what a `base` stage trains on. */
+export function isGeneralDocument(document: CorpusDocument): boolean {
+  return !document.retrieved && (document.kind === 'text' || document.kind === 'code') && !isSeedAgentDocument(document);
+}
+
+/** Options of {@link packStage}. */
+export interface PackStageOptions {
+  seqLen: number;
+  batchSize: number;
+  seed: number;
+  tokenizer: Tokenizer;
+  /** Stage III: also train the role token that opens an answer turn (see `EncodeChatOptions`). */
+  trainRoleTokens?: boolean;
+}
+
 /**
- * Packs one stage for training: Stages I and II as a continuous stream (loss on every token),
- * Stage III document by document with the loss on the responses only.
+ * Packs one stage for training: the base stage and Stages I and II as a continuous stream (loss on
+ * every token), Stage III document by document with the loss on the responses only.
  */
-export function packStage(corpus: ForgeCorpus, stage: Stage, options: { seqLen: number; batchSize: number; seed: number; tokenizer: Tokenizer }): PackedDataset {
+export function packStage(corpus: ForgeCorpus, stage: Stage, options: PackStageOptions): PackedDataset {
   const { special } = options.tokenizer;
   const documents = corpus.stages[stage].map((item) => ({
     ids: item.ids,
-    mask: stage === 'stage3' ? chatLossMask(item.ids, special) : undefined,
+    mask: stage === 'stage3' ? chatLossMask(item.ids, special, { trainRoleTokens: options.trainRoleTokens }) : undefined,
   }));
   return PackedDataset.build(documents, {
     seqLen: options.seqLen, seed: options.seed, separator: special.endOfText, pad: special.pad,

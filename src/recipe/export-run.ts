@@ -1,5 +1,6 @@
 import type { Batch } from '../data/batch.js';
 import { PackedDataset } from '../data/packing.js';
+import { benchmarkRows } from '../eval/benchmark-loss.js';
 import { packStage, type ForgeCorpus } from '../forge/builder.js';
 import { toHfConfig } from '../model/hf-format.js';
 import { parseCheckpoint, type Checkpoint, type CheckpointFiles } from '../store/checkpoint.js';
@@ -97,11 +98,7 @@ export async function* exportRun(input: ExportRunInput): AsyncGenerator<RunFile>
 export function benchmarkBatches(
   corpus: ForgeCorpus, tokenizer: Tokenizer, options: { batchSize: number; seqLen: number; batches: number; seed: number },
 ): Batch[] {
-  const documents = corpus.evaluation.map((document) => ({ ids: tokenizer.encode(document.text) }));
-  const dataset = PackedDataset.build(documents, {
-    seqLen: options.seqLen, seed: options.seed, separator: tokenizer.special.endOfText, pad: tokenizer.special.pad, mode: 'stream',
-  }, options.batchSize);
-  return [...takeBatches(dataset, Math.min(options.batches, Math.floor(dataset.rows / options.batchSize)))];
+  return benchmarkRows(corpus.evaluation, tokenizer, options);
 }
 
 /**

@@ -9,7 +9,7 @@ export const RUN_FORMAT = 'hephaestus-run';
 export const RUN_FORMAT_VERSION = 1;
 
 /** The stages a plan may name, in recipe order. */
-export const STAGES: readonly Stage[] = ['stage1', 'stage2', 'stage3'];
+export const STAGES: readonly Stage[] = ['base', 'stage1', 'stage2', 'stage3'];
 
 /** Optimizer settings of a stage; `steps` is derived from the token budget. */
 export type StageTrainSettings = Omit<TrainOptions, 'steps'>;
@@ -31,7 +31,17 @@ export interface StagePlan {
   seed: number;
   /** Optimizer settings; missing ones take {@link DEFAULT_TRAIN_OPTIONS}. */
   train?: Partial<StageTrainSettings>;
+  /**
+   * Learning-rate schedule after the linear warm-up: cosine decay to `train.minLr` (default), or
+   * constant at `train.lr` (written to `plan.json` as warm-up + cosine with `minLr = lr`).
+   */
+  schedule?: StageSchedule;
 }
+
+/** The schedules a stage plan may name. */
+export type StageSchedule = 'warmup-cosine' | 'warmup-constant';
+
+const SCHEDULES: readonly StageSchedule[] = ['warmup-cosine', 'warmup-constant'];
 
 /** Token and mask shard pair (paths relative to the run folder) holding `rows` consecutive rows. */
 export interface ShardFile {
@@ -99,6 +109,12 @@ export function stageSteps(plan: StagePlan, accumulation: number): number {
 export function stageTrainOptions(plan: StagePlan, where = 'stage'): TrainOptions {
   checkStagePlan(plan, where);
   const merged = { ...DEFAULT_TRAIN_OPTIONS, ...plan.train };
+  if (plan.schedule === 'warmup-constant') {
+    if (plan.train?.minLr !== undefined && plan.train.minLr !== merged.lr) {
+      throw new ConfigError(`${where}.train.minLr`, `a warmup-constant schedule stays at lr ${merged.lr}; leave minLr out`);
+    }
+    merged.minLr = merged.lr;
+  }
   const options = { ...merged, steps: stageSteps(plan, merged.accumulation) };
   validateTrainOptions(options, `${where}.train`);
   return options;
@@ -138,9 +154,12 @@ function checkStagePlan(plan: StagePlan, where: string): void {
     }
   }
   if (!Number.isInteger(plan.seed)) throw new ConfigError(`${where}.seed`, `must be an integer, got ${JSON.stringify(plan.seed)}`);
+  if (plan.schedule !== undefined && !SCHEDULES.includes(plan.schedule)) {
+    throw new ConfigError(`${where}.schedule`, `must be one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(plan.schedule)}`);
+  }
 }
 
-const STAGE_KEYS = ['stage', 'tokenBudget', 'batchSize', 'seqLen', 'seed', 'train'];
+const STAGE_KEYS = ['stage', 'tokenBudget', 'batchSize', 'seqLen', 'seed', 'train', 'schedule'];
 
 function trainKeys(): string[] {
   return Object.keys(DEFAULT_TRAIN_OPTIONS).filter((key) => key !== 'steps');

@@ -126,9 +126,10 @@ export function encodeChat(
 /**
  * The loss mask of {@link encodeChat} recovered from token ids alone (for documents stored as rendered
  * text): 1 on the content and closing `<|end|>` of `assistant` and `tool_call` turns, 0 elsewhere,
- * role tokens included. Tokens outside any turn (e.g. `<|endoftext|>`) get 0.
+ * role tokens included unless `trainRoleTokens` (then the opener of an assistant / tool_call turn is
+ * 1, as in {@link encodeChat}). Tokens outside any turn (e.g. `<|endoftext|>`) get 0.
  */
-export function chatLossMask(ids: ArrayLike<number>, special: SpecialTokenIds): Uint8Array {
+export function chatLossMask(ids: ArrayLike<number>, special: SpecialTokenIds, options: EncodeChatOptions = {}): Uint8Array {
   const trainedOpeners = new Set([...TRAINED_ROLES].map((role) => special[ROLE_KEYS[role]]));
   const allOpeners = new Set((Object.keys(ROLE_KEYS) as ChatRole[]).map((role) => special[ROLE_KEYS[role]]));
   const mask = new Uint8Array(ids.length);
@@ -137,6 +138,7 @@ export function chatLossMask(ids: ArrayLike<number>, special: SpecialTokenIds): 
     const id = ids[i];
     if (allOpeners.has(id)) {
       inTrainedTurn = trainedOpeners.has(id);
+      mask[i] = inTrainedTurn && options.trainRoleTokens === true ? 1 : 0;
     } else if (id === special.endOfTurn) {
       mask[i] = inTrainedTurn ? 1 : 0;
       inTrainedTurn = false;

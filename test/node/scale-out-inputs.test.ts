@@ -83,7 +83,7 @@ describe('export-run rejects bad input, naming it, before it writes anything', (
   it('rows longer than the model\'s context, and a bad stage plan', async () => {
     await expect(collect({ ...input(), stages: [{ ...PLAN, seqLen: 40 }] })).rejects.toThrow(/"stages\[0\].seqLen": 40 exceeds the checkpoint's context length 32/);
     await expect(collect({ ...input(), stages: [{ ...PLAN, train: { lr: -1 } }] })).rejects.toThrow(/"stages\[0\].train.lr": must be a finite number >= 0/);
-    expect(() => parseStagePlans({ stages: [{ ...PLAN, stage: 'stage4' }] }, 'pipeline.json')).toThrow(/"pipeline.json: stages\[0\].stage": must be one of stage1/);
+    expect(() => parseStagePlans({ stages: [{ ...PLAN, stage: 'stage4' }] }, 'pipeline.json')).toThrow(/"pipeline.json: stages\[0\].stage": must be one of base, stage1/);
     expect(() => parseStagePlans({ stages: [{ ...PLAN, train: { steps: 9 } }] }, 'pipeline.json')).toThrow(/"pipeline.json: stages\[0\].train.steps": is not an optimizer setting/);
     expect(() => parseStagePlans({ stages: [{ ...PLAN, budget: 9 }] }, 'pipeline.json')).toThrow(/"pipeline.json: stages\[0\].budget": is not a stage field/);
     expect(parseStagePlans({ stages: [PLAN] }, 'pipeline.json')).toEqual([PLAN]);

@@ -10,6 +10,7 @@ import { LineChart } from './charts.js';
 import { byId, el, formatSeconds, numberField, showError } from './dom.js';
 
 const STAGE_NAMES: Record<Stage, string> = {
+  base: 'Base: general text and code',
   stage1: 'Stage I: mixed corpus', stage2: 'Stage II: seed agent data', stage3: 'Stage III: instruction tuning',
 };
 

@@ -43,7 +43,7 @@ export async function buildCorpus(
   const tokens = (stage: keyof ForgeCorpus['stages']) => corpus.stages[stage].reduce((sum, item) => sum + item.tokens, 0);
   const summary: CorpusSummary = {
     label: describeSource(spec.source), documents: documents.length, vocabSize: tokenizer.vocabSize, report: corpus.report,
-    stageTokens: { stage1: tokens('stage1'), stage2: tokens('stage2'), stage3: tokens('stage3') },
+    stageTokens: { base: tokens('base'), stage1: tokens('stage1'), stage2: tokens('stage2'), stage3: tokens('stage3') },
     evalFunctions: corpus.evalFunctions, evalDocuments: corpus.evaluation.length, dedup: corpus.dedup,
     leakageClean: corpus.leakage.nameHits.length === 0 && corpus.leakage.ngramHits.length === 0, notes,
   };
