@@ -13,8 +13,7 @@
  *
  * Each head size is three programs (forward, dq, dk/dv) that llvmpipe compiles in tens of seconds
  * (minutes under load) when Mesa's disk cache is cold, as on a fresh CI machine: the long contexts
- * reuse the harness's head sizes, and the largest head sizes (64: 2 rows per invocation, 128: 1) are
- * one case each, forward and backward, small enough for their compile to be most of it.
+ * reuse the harness's head sizes, and one small case covers a wide head ({@link WIDE_SHAPE}).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
@@ -59,11 +58,11 @@ export const LONG_SHAPES: (Shape & { forwardOnly?: boolean })[] = [
   { batch: 2, heads: 2, kvHeads: 1, queryLength: 50, keyLength: 211, size: 24, forwardOnly: true },
 ];
 
-/** The largest head sizes (fewest rows per invocation), one case each. */
-export const WIDE_SHAPES: (Shape & { forwardOnly?: boolean })[] = [
-  { batch: 1, heads: 2, kvHeads: 1, queryLength: 37, keyLength: 37, size: 64 },
-  { batch: 1, heads: 1, kvHeads: 1, queryLength: 19, keyLength: 19, size: 128 },
-];
+/**
+ * A wide head (64: 2 rows per invocation), one small case: its three programs compile in 100 s on a
+ * cold cache under load (head 128, 1 row, took 156 s: left out, same generator).
+ */
+export const WIDE_SHAPE: Shape = { batch: 1, heads: 2, kvHeads: 1, queryLength: 37, keyLength: 37, size: 64 };
 
 /** A harness case of `op` at `shape`. */
 export function harnessCase(op: AttentionOp, shape: Shape): KernelCase {
