@@ -10,6 +10,11 @@
  *   ... --json FILE                     also write every raw sample as JSON
  *   ... --only package                  only the package section (bench/package-bench.ts): replaced
  *                                       in place in BENCHMARKS.md (or --out FILE), the rest kept
+ *   ... --only targets                  only what the targets of issue 9 need (tiny steps ours, stock and
+ *                                       the peer; matmul 1024³; attention at T 256; contexts with ours),
+ *                                       for a loaded machine where the full run would take hours
+ *   ... --render FILE                   no measuring: the report of a run's --json FILE, written to
+ *                                       BENCHMARKS.md (or --out FILE), e.g. after the report's text changed
  *
  * On WebGPU: the FMA-chain ceiling; every matmul variant beside stock tf.matMul on 1024³ and on the
  * products of a training step of each preset; the matmul autotune for the model cases; full steps,
@@ -88,12 +93,23 @@ function plan(quick: boolean): Plan {
   };
 }
 
+/**
+ * The full plan cut to what the targets of issue 9 are measured from: no CPU backend, Forge, tokenizer
+ * or package; tiny only; the contexts with our kernels only (their memory is the point there).
+ */
+function targetsPlan(full: Plan): Plan {
+  const tiny = full.webgpuModels.filter((c) => c.preset === 'tiny');
+  return { ...full, webgpuModels: tiny, cpuModels: [], webgpuMatmuls: full.webgpuMatmuls.slice(0, 1), cpuMatmuls: [] };
+}
+
 interface Args {
   quick: boolean;
   out?: string;
   json?: string;
-  /** Only this section, replaced in place in the existing report. */
-  only?: 'package';
+  /** `package`: only that section, replaced in place in the existing report; `targets`: see {@link targetsPlan}. */
+  only?: 'package' | 'targets';
+  /** Raw results of an earlier run (its --json file) to render instead of measuring. */
+  render?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -102,21 +118,22 @@ function parseArgs(argv: string[]): Args {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only') {
-      if (argv[++i] !== 'package') throw new Error('--only takes one section name: package');
-      args.only = 'package';
-    } else if (arg === '--out' || arg === '--json') {
+      const only = argv[++i];
+      if (only !== 'package' && only !== 'targets') throw new Error('--only takes package or targets');
+      args.only = only;
+    } else if (arg === '--out' || arg === '--json' || arg === '--render') {
       const value = argv[++i];
       if (!value) throw new Error(`${arg} needs a file name`);
-      args[arg === '--out' ? 'out' : 'json'] = value;
-    } else throw new Error(`unknown option ${arg} (usage: tsx bench/run.ts [--quick] [--out FILE] [--json FILE] [--only package])`);
+      args[arg === '--out' ? 'out' : arg === '--json' ? 'json' : 'render'] = value;
+    } else throw new Error(`unknown option ${arg} (usage: tsx bench/run.ts [--quick] [--out FILE] [--json FILE] [--only package] [--render FILE])`);
   }
   if (!args.quick && !args.out) args.out = 'BENCHMARKS.md';
   return args;
 }
 
-async function runModels(cases: ModelCase[], backend: BackendName, into: ModelResult[]): Promise<void> {
+async function runModels(cases: ModelCase[], backend: BackendName, into: ModelResult[], only?: string): Promise<void> {
   for (const c of cases) {
-    for (const variant of VARIANTS.filter((v) => v.backends.includes(backend))) {
+    for (const variant of VARIANTS.filter((v) => v.backends.includes(backend) && (!only || v.name === only))) {
       progress(`model ${caseLabel(c)} on ${backend} with ${variant.name}`);
       into.push(await benchModel(c, backend, variant));
     }
@@ -152,18 +169,27 @@ async function packageOnly(out: string): Promise<void> {
   progress(`replaced the package section of ${out}`);
 }
 
+/** `--render FILE`: the report of an earlier run's raw results, without measuring anything. */
+function renderOnly(json: string, out: string): void {
+  const results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
+  writeFileSync(out, renderReport(results) + '\n');
+  progress(`wrote ${out} from ${json}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.only === 'package') return packageOnly(args.out ?? 'BENCHMARKS.md');
-  const p = plan(args.quick);
+  if (args.render) return renderOnly(args.render, args.out ?? 'BENCHMARKS.md');
+  const targetsOnly = args.only === 'targets';
+  const p = targetsOnly ? targetsPlan(plan(args.quick)) : plan(args.quick);
   const started = performance.now();
   const machine = machineInfo();
-  progress(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAtStart}${args.quick ? ' (quick)' : ''}`);
+  progress(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAtStart}${args.quick ? ' (quick)' : ''}${targetsOnly ? ' (targets only)' : ''}`);
 
   // CPU-only work first, before WebGPU starts (its memory baseline is then the bare process).
-  const forge = await benchForge(p.forge);
-  const tokenizer = await benchTokenizer(TEXT_FILE, p.tokenizer);
-  const pkg = await benchPackage();
+  const forge = targetsOnly ? undefined : await benchForge(p.forge);
+  const tokenizer = targetsOnly ? undefined : await benchTokenizer(TEXT_FILE, p.tokenizer);
+  const pkg = targetsOnly ? undefined : await benchPackage();
 
   const webgpu: BackendInfo = await initNodeBackend({ prefer: 'webgpu' });
   progress(`WebGPU adapter: ${webgpu.adapter}`);
@@ -184,10 +210,10 @@ async function main(): Promise<void> {
     }
   }
   const ops: BenchResults['ops'] = [];
-  await runOps(p.webgpuModels, 'webgpu', ops);
+  if (!targetsOnly) await runOps(p.webgpuModels, 'webgpu', ops);
   await runOps([p.attention], 'webgpu', ops, ['attention']);
   const contexts: ModelResult[] = [];
-  await runModels(p.contexts, 'webgpu', contexts);
+  await runModels(p.contexts, 'webgpu', contexts, targetsOnly ? 'ours' : undefined);
 
   // The CPU backend last: switching back and forth between backends is not needed.
   await initBackend({ prefer: 'cpu' });
@@ -196,7 +222,7 @@ async function main(): Promise<void> {
 
   const totalSeconds = (performance.now() - started) / 1000;
   const results: BenchResults = {
-    machine, webgpu, quick: args.quick, loadAtEnd: loadAverage(), totalSeconds, models, contexts, peers, matmuls, ceiling, tuned, ops,
+    machine, webgpu, quick: args.quick, targetsOnly, loadAtEnd: loadAverage(), totalSeconds, models, contexts, peers, matmuls, ceiling, tuned, ops,
     tokenizer, forge, package: pkg, baseline: VARIANTS[0].name,
   };
   const report = renderReport(results);

@@ -22,7 +22,7 @@ describe('fused attention on Chromium WebGPU (SwiftShader)', () => {
     });
   }
   // Row blocks and their edge (129), four query heads per key/value head, and one query against 300 keys.
-  for (const { forwardOnly, ...shape } of [LONG_SHAPES[0], LONG_SHAPES[2], LONG_SHAPES[6]]) {
+  for (const { forwardOnly, ...shape } of [LONG_SHAPES[0], LONG_SHAPES[2], LONG_SHAPES[4]]) {
     it(`${JSON.stringify(shape)} against the float64 reference`, async () => {
       const errors = await checkAgainstReference(fusedAttention, shape, new Rng(shape.keyLength), forwardOnly);
       console.info(`fused attention ${JSON.stringify(shape)}: ${JSON.stringify(errors)}`);

@@ -12,7 +12,7 @@ import { webgpuOps } from '../../src/kernels/webgpu/set.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { LlamaModel } from '../../src/model/model.js';
 import { Rng } from '../../src/util/rng.js';
-import { checkAgainstReference, harnessCase, HARNESS_SHAPES, LONG_SHAPES, referenceGradientErrors, type Shape } from '../setup/attention-cases.js';
+import { checkAgainstReference, harnessCase, HARNESS_SHAPES, LONG_SHAPES, referenceGradientErrors, WIDE_SHAPE, type Shape } from '../setup/attention-cases.js';
 import { checkKernel, relativeError } from '../setup/kernel-harness.js';
 import { useNodeWebGPU } from '../setup/node-webgpu.js';
 
@@ -37,13 +37,18 @@ describe('fused attention through the kernel harness (central differences, poiso
   }
 });
 
-describe('fused attention at long contexts against the float64 reference', () => {
+describe('fused attention at long contexts and a wide head against the float64 reference', () => {
   for (const { forwardOnly, ...shape } of LONG_SHAPES) {
     it(`${JSON.stringify(shape)}${forwardOnly ? ' forward (KV cache)' : ' forward and backward'}`, async () => {
       const errors = await checkAgainstReference(fusedAttention, shape, new Rng(shape.keyLength), forwardOnly);
       console.info(`fused attention ${JSON.stringify(shape)}: ${JSON.stringify(errors)}`);
     });
   }
+  // Mostly the compile of three new programs (see WIDE_SHAPE): more time than the default on a cold cache.
+  it(`${JSON.stringify(WIDE_SHAPE)} forward and backward`, { timeout: 240_000 }, async () => {
+    const errors = await checkAgainstReference(fusedAttention, WIDE_SHAPE, new Rng(WIDE_SHAPE.keyLength));
+    console.info(`fused attention ${JSON.stringify(WIDE_SHAPE)}: ${JSON.stringify(errors)}`);
+  });
 });
 
 /** The workgroup counts of every dispatch of an attention program while `run` records its work. */
@@ -83,8 +88,8 @@ describe('device limits', () => {
     const kv = tf.zeros([shape.batch, shape.kvHeads, shape.keyLength, shape.size]) as tf.Tensor4D;
     let out: tf.Tensor | undefined;
     const seen = dispatchesOf(() => (out = small(q, kv, kv)));
-    // 45 rows in blocks of 8 x 4 = 2 blocks, 4 heads per batch slice, 3 slices: 2 dispatches of 2 x 2 per slice.
-    expect(seen).toHaveLength(6);
+    // 45 rows in blocks of 4 x 4 = 3 blocks, 4 heads per batch slice, 3 slices: 2 x 2 dispatches of at most 2 x 2 per slice.
+    expect(seen).toHaveLength(12);
     for (const [x, y] of seen) expect(Math.max(x, y)).toBeLessThanOrEqual(2);
     const unsplit = dispatchesOf(() => tf.dispose(fusedAttention(q, kv, kv)));
     expect(unsplit).toEqual([[1, shape.batch * shape.heads, 1]]);

@@ -7,9 +7,13 @@
  *   (numerical gradients would take minutes there), itself checked against central differences of
  *   ops64's attention on small shapes (`referenceGradientErrors`).
  *
- * Sizes are awkward on purpose: head sizes 5, 13, 24 (not multiples of 4: the scalar load path) next
- * to 32, 64, 128; lengths around the kernels' row blocks (8 rows x 16 invocations = 128 for head 32);
- * grouped-query heads 1, 2 and 4 per key/value head; fewer queries than keys (the KV cache).
+ * Sizes are awkward on purpose: head size 13 (not a multiple of 4: the scalar load path, 3 lanes of
+ * padding) next to 24 and 32 (vec4 rows); lengths around the kernels' row blocks (4 rows x 16 invocations = 64 for head
+ * 32); grouped-query heads 1, 2 and 4 per key/value head; fewer queries than keys (the KV cache).
+ *
+ * Each head size is three programs (forward, dq, dk/dv) that llvmpipe compiles in tens of seconds
+ * (minutes under load) when Mesa's disk cache is cold, as on a fresh CI machine: the long contexts
+ * reuse the harness's head sizes, and one small case covers a wide head ({@link WIDE_SHAPE}).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
@@ -37,10 +41,10 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Small shapes for the harness (forward and backward by central differences). */
 export const HARNESS_SHAPES: Shape[] = [
-  { batch: 1, heads: 1, kvHeads: 1, queryLength: 1, keyLength: 1, size: 5 },
+  { batch: 1, heads: 1, kvHeads: 1, queryLength: 1, keyLength: 1, size: 13 },
   { batch: 1, heads: 4, kvHeads: 2, queryLength: 23, keyLength: 23, size: 13 },
   { batch: 1, heads: 4, kvHeads: 1, queryLength: 19, keyLength: 19, size: 24 },
-  { batch: 2, heads: 2, kvHeads: 2, queryLength: 7, keyLength: 17, size: 5 },
+  { batch: 2, heads: 2, kvHeads: 2, queryLength: 7, keyLength: 17, size: 13 },
   { batch: 1, heads: 2, kvHeads: 1, queryLength: 11, keyLength: 11, size: 32 },
 ];
 
@@ -50,11 +54,15 @@ export const LONG_SHAPES: (Shape & { forwardOnly?: boolean })[] = [
   { batch: 1, heads: 4, kvHeads: 2, queryLength: 257, keyLength: 257, size: 32 },
   { batch: 1, heads: 4, kvHeads: 1, queryLength: 211, keyLength: 211, size: 24 },
   { batch: 1, heads: 2, kvHeads: 2, queryLength: 300, keyLength: 300, size: 13 },
-  { batch: 1, heads: 2, kvHeads: 1, queryLength: 97, keyLength: 97, size: 64 },
-  { batch: 1, heads: 2, kvHeads: 2, queryLength: 67, keyLength: 67, size: 128 },
   { batch: 1, heads: 4, kvHeads: 2, queryLength: 1, keyLength: 300, size: 32, forwardOnly: true },
-  { batch: 2, heads: 2, kvHeads: 1, queryLength: 50, keyLength: 211, size: 64, forwardOnly: true },
+  { batch: 2, heads: 2, kvHeads: 1, queryLength: 50, keyLength: 211, size: 24, forwardOnly: true },
 ];
+
+/**
+ * A wide head (64: 2 rows per invocation), one small case: its three programs compile in 100 s on a
+ * cold cache under load (head 128, 1 row, took 156 s: left out, same generator).
+ */
+export const WIDE_SHAPE: Shape = { batch: 1, heads: 2, kvHeads: 1, queryLength: 37, keyLength: 37, size: 64 };
 
 /** A harness case of `op` at `shape`. */
 export function harnessCase(op: AttentionOp, shape: Shape): KernelCase {

@@ -116,8 +116,7 @@ export interface BackwardInputs {
 export function attentionBackward(
   inputs: BackwardInputs, shape: AttentionShape, limits: AttentionLimits,
 ): { dq: tf.TensorInfo; dk: tf.TensorInfo; dv: tf.TensorInfo; delta: tf.TensorInfo } {
-  const queryPlan = blockPlan(shape.size, 3, limits); // q, dO and dq
-  const keyPlan = blockPlan(shape.size, 4, limits); // k, v, dk and dv
+  const plan = blockPlan(shape.size, limits);
   const { q, k, v, out, lse, dOut } = inputs;
   const dq = allocate([shape.batch, shape.heads, shape.queryLength, shape.size]);
   const dk = allocate([shape.batch, shape.kvHeads, shape.keyLength, shape.size]);
@@ -125,18 +124,18 @@ export function attentionBackward(
   const delta = allocate([shape.batch, shape.heads, shape.queryLength]);
   const uniforms = (blockBase: number, headBase: number) => params(shape, blockBase, headBase);
   dispatchGrid({
-    ...program('dq', queryPlan),
+    ...program('dq', plan),
     tensors: [q, k, v, out, dOut, lse, dq, delta],
     rowCount: shape.queryLength,
     heads: shape.batch * shape.heads,
     uniforms,
-  }, queryPlan, limits);
+  }, plan, limits);
   dispatchGrid({
-    ...program('dkv', keyPlan),
+    ...program('dkv', plan),
     tensors: [q, k, v, dOut, lse, delta, dk, dv],
     rowCount: shape.keyLength,
     heads: shape.batch * shape.kvHeads,
     uniforms,
-  }, keyPlan, limits);
+  }, plan, limits);
   return { dq, dk, dv, delta };
 }

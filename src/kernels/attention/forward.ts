@@ -55,7 +55,7 @@ function program(plan: BlockPlan): { key: string; code: string } {
 export function attentionForward(
   q: tf.TensorInfo, k: tf.TensorInfo, v: tf.TensorInfo, shape: AttentionShape, limits: AttentionLimits,
 ): { out: tf.TensorInfo; lse: tf.TensorInfo } {
-  const plan = blockPlan(shape.size, 2, limits); // q and the output accumulator
+  const plan = blockPlan(shape.size, limits);
   const out = allocate([shape.batch, shape.heads, shape.queryLength, shape.size]);
   const lse = allocate([shape.batch, shape.heads, shape.queryLength]);
   dispatchGrid({

@@ -56,15 +56,19 @@ export interface BlockPlan {
 }
 
 /**
- * Vec4 registers an invocation keeps for its rows (operands x rows x head vec4s). Software adapters
- * (llvmpipe, SwiftShader) pay a per-lane loop for every load from a storage or workgroup buffer while
- * arithmetic on registers is nearly free, so loads per row pair (2 x head / rows) set the speed, and
- * K/V tiles in workgroup memory only add a copy and barriers to the same number of loads (measured
- * 1.1-1.6x slower on llvmpipe than reading the storage buffers directly). Past about this many
- * registers the code spills and compiles slowly: at head 32, 8 rows of dq or dk/dv (192 and 256
- * registers) compiled in 80-90 s on llvmpipe and ran slower than 4 rows (96, 128: 9-15 s).
+ * Most vec4 products per streamed row (rows x head vec4s) an invocation's unrolled loop body holds.
+ * Software adapters (llvmpipe, SwiftShader) pay a per-lane loop for every load from a storage or
+ * workgroup buffer while arithmetic on registers is nearly free, so loads per row pair (2 x head /
+ * rows) set the speed, and K/V tiles in workgroup memory only add a copy and barriers to the same
+ * number of loads (measured 1.1-1.6x slower on llvmpipe than reading the storage buffers directly).
+ * But LLVM's compile time grows faster than the body: at head 32, 8 rows of dq or dk/dv compiled in
+ * 80-90 s on llvmpipe and ran slower than 4 rows (9-15 s); the forward with 8 rows compiled in 239 s
+ * and with 4 in 64 s (Mesa's shader cache off, load average 11) and ran fwd+bwd at T 256 equally
+ * fast within the noise (4 interleaved pairs, 2.3-4.4 s either way). Halving the rows again (2 for
+ * dq and dk/dv at head 32) made fwd+bwd about 1.3x slower. Compiles are once per adapter (drivers
+ * cache them on disk).
  */
-const REGISTERS = 128;
+const UNROLLED_MOST = 32;
 const ROWS_MOST = 8;
 
 /** Whether these kernels run this call on a device with these limits (else the stock op does). */
@@ -73,10 +77,10 @@ export function supported(shape: AttentionShape, limits: AttentionLimits): boole
     && shape.queryLength >= 1;
 }
 
-/** The blocking of a program keeping `operands` vectors per row in registers, within the device's workgroup size. */
-export function blockPlan(size: number, operands: number, limits: AttentionLimits): BlockPlan {
+/** The blocking of a program at head size `size` within the device's workgroup size. */
+export function blockPlan(size: number, limits: AttentionLimits): BlockPlan {
   const size4 = Math.ceil(size / 4);
-  const rows = floorPow2(Math.min(ROWS_MOST, REGISTERS / (operands * size4)));
+  const rows = floorPow2(Math.min(ROWS_MOST, UNROLLED_MOST / size4));
   const workgroup = floorPow2(Math.min(16, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX));
   return { size, size4, rows, workgroup };
 }
