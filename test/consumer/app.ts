@@ -26,13 +26,11 @@ export interface PageCase {
   title: string;
 }
 
-/**
- * The bundle cases, each a page in test/consumer/ (`<name>.html` + `<name>.js`). Adding one (such as
- * "(c) a page using the worker client") is one entry here plus its two files.
- */
+/** The bundle cases, each a page in test/consumer/ (`<name>.html` + `<name>.js`): one entry here plus its two files. */
 export const PAGES: readonly PageCase[] = [
   { name: 'token-ids', title: '(a) trains nano on token ids' },
   { name: 'bpe', title: '(b) trains a BPE tokenizer, trains nano, generates' },
+  { name: 'worker', title: '(c) trains nano in the worker through its client' },
 ];
 
 /** What the repository copy needs to build and pack the library. */
