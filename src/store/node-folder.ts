@@ -60,7 +60,11 @@ export class FolderBackend implements BlobBackend {
     const keys: string[] = [];
     for (const entry of await readdir(this.dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || !CHECKPOINT_ID.test(entry.name)) continue;
-      for (const file of await readdir(join(this.dir, entry.name))) keys.push(`${entry.name}/${file}`);
+      const files = await readdir(join(this.dir, entry.name));
+      // A kill between a prune's last unlink and its rmdir leaves an empty step folder that holds no key
+      // for the leftover sweep to delete: it goes here (only the lock holder lists keys, before a save).
+      if (files.length === 0) await rmdir(join(this.dir, entry.name)).catch(() => undefined);
+      for (const file of files) keys.push(`${entry.name}/${file}`);
     }
     return keys;
   }
