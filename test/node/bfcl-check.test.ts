@@ -4,31 +4,17 @@
  * input named by file and line. Slices of ../shared/data/bfcl are written to a temporary folder at run
  * time.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileSource } from '../../src/data/sources/node-lines.js';
 import { checkOutputFiles } from '../../src/eval/bfcl/check-outputs.js';
 import { formatCheckReport, verdictJsonLine } from '../../src/eval/bfcl/report.js';
 import { InputError } from '../../src/util/errors.js';
 import {
-  BFCL_FILE_CATEGORIES as CATEGORIES, answerFile, fileLines as lines, groundTruthResultLines, pythonAnswer, questionFile,
+  BFCL_FILE_CATEGORIES as CATEGORIES, answerFile, fileLines as lines, groundTruthResultLines, pythonAnswer, questionFile, useTempFolder,
 } from '../setup/bfcl-files.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hephaestus-bfcl-check-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, content: readonly string[]): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, `${content.join('\n')}\n`);
-  return path;
-}
+const folder = useTempFolder('hephaestus-bfcl-check-');
+const write = folder.write;
 
 describe('bfcl-check on BFCL\'s files', () => {
   it('accepts the ground truths of all 1,240 questions written as BFCL result lines', async () => {
@@ -77,7 +63,7 @@ describe('bad input is named by file and line', () => {
     };
     const error = await checkOutputFiles(paths, { openPath: fileSource }).then(() => undefined, (reason: unknown) => reason);
     expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message.replaceAll(`${dir}/`, '');
+    return (error as Error).message.replaceAll(`${folder.path()}/`, '');
   }
 
   it('malformed result lines, unknown and repeated ids', async () => {

@@ -3,12 +3,9 @@
  * ../shared/data/bfcl: verdict lines on stdout, the summary on stderr, bad input named with exit 2.
  * Slices and result files are written to a temporary folder at run time.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  BFCL_FILE_CATEGORIES, answerFile, fileLines, groundTruthResultLines, pythonAnswer, questionFile,
+  BFCL_FILE_CATEGORIES, answerFile, fileLines, groundTruthResultLines, pythonAnswer, questionFile, useTempFolder,
 } from '../setup/bfcl-files.js';
 import { runCli, STACK_LINE } from '../setup/cli.js';
 
@@ -20,19 +17,8 @@ interface VerdictLine {
   error: string | null;
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hephaestus-cli-bfcl-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, content: readonly string[]): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, `${content.join('\n')}\n`);
-  return path;
-}
+const folder = useTempFolder('hephaestus-cli-bfcl-');
+const write = folder.write;
 
 const repeated = (option: string, files: readonly string[]) => files.flatMap((file) => [option, file]);
 
@@ -112,9 +98,9 @@ describe('hephaestus-web bfcl-check', () => {
 
   it('names a missing file and a missing required option', async () => {
     const questions = questionFile('simple_python');
-    const missing = await runCli(['bfcl-check', '--questions', questions, '--answers', answerFile('simple_python'), '--outputs', join(dir, 'none.jsonl')]);
+    const missing = await runCli(['bfcl-check', '--questions', questions, '--answers', answerFile('simple_python'), '--outputs', folder.path('none.jsonl')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`error: --outputs: no such file: ${join(dir, 'none.jsonl')}\n`);
+    expect(missing.stderr).toBe(`error: --outputs: no such file: ${folder.path('none.jsonl')}\n`);
     const noOutputs = await runCli(['bfcl-check', '--questions', questions]);
     expect(noOutputs.code).toBe(2);
     expect(noOutputs.stderr).toMatch(/^error: --outputs: is required/);

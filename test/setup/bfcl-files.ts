@@ -2,8 +2,10 @@
  * BFCL's files in ../shared/data/bfcl for the result-checker tests (library and CLI): their paths, and
  * the ground truths written as BFCL result lines, built at run time (nothing of the data is committed).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { bfclCalls } from '../../src/data/sources/bfcl.js';
 import { renderPythonCall } from '../../src/tools/index.js';
 
@@ -41,4 +43,26 @@ export async function groundTruthResultLines(): Promise<string[]> {
     results.push(JSON.stringify({ id: (JSON.parse(line) as { id: string }).id, result: 'I cannot answer that with these functions.' }));
   }
   return results;
+}
+
+/**
+ * A temporary folder for one test file (made before its tests, removed after): `path` of a name in it,
+ * and `write`, which puts lines there as a file and gives its path.
+ */
+export function useTempFolder(prefix: string): { path(name?: string): string; write(name: string, content: readonly string[]): Promise<string> } {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const path = (name = '') => join(dir, name);
+  return {
+    path,
+    async write(name, content) {
+      await writeFile(path(name), `${content.join('\n')}\n`);
+      return path(name);
+    },
+  };
 }
