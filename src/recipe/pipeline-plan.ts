@@ -17,6 +17,8 @@ export interface PipelineBenchmark {
   seqLen: number;
   /** Most batches per set (agent, general text). */
   batches: number;
+  /** Seed of the row selection (default: the first stage's seed); runs compared on one benchmark share it. */
+  seed: number;
 }
 
 /** What {@link runPipeline} runs: stages in order, each with its own budget and optimizer settings. */
@@ -97,7 +99,7 @@ export function parsePipelinePlan(
   const benchmark = input.benchmark ?? {};
   if (!isObject(benchmark)) throw new ConfigError(`${source}: benchmark`, 'must be an object');
   for (const key of Object.keys(benchmark)) {
-    if (!['batchSize', 'seqLen', 'batches'].includes(key)) throw new ConfigError(`${source}: benchmark.${key}`, 'is not a benchmark field (known: batchSize, seqLen, batches)');
+    if (!['batchSize', 'seqLen', 'batches', 'seed'].includes(key)) throw new ConfigError(`${source}: benchmark.${key}`, 'is not a benchmark field (known: batchSize, seqLen, batches, seed)');
   }
   const where = `${source}: benchmark.`;
   return {
@@ -106,6 +108,7 @@ export function parsePipelinePlan(
       batchSize: integerField(benchmark, 'batchSize', where, stages[0].batchSize, 1),
       seqLen: integerField(benchmark, 'seqLen', where, stages[0].seqLen, 1),
       batches: integerField(benchmark, 'batches', where, 4, 1),
+      seed: integerField(benchmark, 'seed', where, stages[0].seed, Number.MIN_SAFE_INTEGER),
     },
   };
 }

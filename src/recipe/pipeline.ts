@@ -170,7 +170,7 @@ async function benchmark(context: StageContext, trainer: Trainer, step: number):
 }
 
 function benchmarkSets(input: PipelineInput, plan: PipelinePlan): BenchmarkSets {
-  const shape = { ...plan.benchmark, seed: plan.stages[0].seed };
+  const shape = plan.benchmark;
   return {
     agent: benchmarkRows(input.corpus.evaluation, input.base.tokenizer, shape),
     general: benchmarkRows(input.generalText ?? [], input.base.tokenizer, shape),

@@ -203,6 +203,7 @@ describe('pipeline plans', () => {
       [{ stages: [stage], base: { checkpoint: 'x', contextLength: 3 } }, /"plan.json: base\.contextLength"/],
       [{ stages: [stage], checkpointEvery: -1 }, /"plan.json: checkpointEvery"/],
       [{ stages: [stage], benchmark: { rows: 3 } }, /"plan.json: benchmark\.rows"/],
+      [{ stages: [stage], benchmark: { seed: 0.5 } }, /"plan.json: benchmark\.seed"/],
       [{ stages: [stage], evaluation: { items: 1.5 } }, /"plan.json: evaluation\.items"/],
       [{ stages: [stage], stage: 'x' }, /"plan.json: stage"/],
     ];
@@ -212,7 +213,9 @@ describe('pipeline plans', () => {
     }
     const parsed = parsePipelinePlanFile({ stages: [stage], base: { preset: 'nano', contextLength: 256 } }, 'plan.json');
     expect(parsed.base).toMatchObject({ kind: 'preset', config: { contextLength: 256, vocabSize: 1024 } });
-    expect(parsed.plan.benchmark).toEqual({ batchSize: 2, seqLen: 16, batches: 4 });
+    expect(parsed.plan.benchmark).toEqual({ batchSize: 2, seqLen: 16, batches: 4, seed: stage.seed });
+    const shared = parsePipelinePlanFile({ stages: [{ ...stage, seed: 91 }], benchmark: { seed: 5 } }, 'plan.json');
+    expect(shared.plan.benchmark.seed).toBe(5);
   });
 
   it('the built-in plan (npm run train) is a valid plan: four stages whose rows fit its context', () => {
