@@ -82,7 +82,7 @@ function targets(res: KernelResults): Target[] {
     {
       id: 'attention-256', what: 'attention forward + backward, tiny at context 256: ours vs stock', target: 4,
       measured: attentionOurs && attentionStock ? attentionStock.forwardBackward.median / attentionOurs.forwardBackward.median : undefined,
-      detail: attentionOurs && attentionStock ? `${fmt(attentionOurs.forwardBackward.median)} vs ${fmt(attentionStock.forwardBackward.median)} ms` : 'not run',
+      detail: attentionOurs && attentionStock ? `${fmt(attentionOurs.forwardBackward.median)} vs ${fmt(attentionStock.forwardBackward.median)} ms (rounds alternate ours and stock)` : 'not run',
     },
     {
       id: 'launches', what: `GPU dispatches per training step, ${tiny}: stock / ours`, target: 5,

@@ -27,11 +27,11 @@ import { initBackend, type BackendInfo, type BackendName } from '../src/runtime/
 import { initNodeBackend } from '../src/runtime/node-webgpu.js';
 import { benchCeiling, type CeilingResult } from './ceiling.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
-import { progress, type Iterations } from './lib/stats.js';
+import { progress, summarise, type Iterations, type Measured } from './lib/stats.js';
 import { benchMatmul, trainingProblems, type MatmulCase, type MatmulResult } from './matmul.js';
 import { benchForge, type ForgeBenchOptions } from './forge-bench.js';
 import { benchModel, caseConfig, caseLabel, type ModelCase, type ModelResult } from './model-bench.js';
-import { benchOps } from './ops-bench.js';
+import { benchOps, type OpResult } from './ops-bench.js';
 import { benchPackage, renderPackage } from './package-bench.js';
 import { benchPeer, type PeerResult } from './peer-bench.js';
 import { renderReport, replaceSection, type BenchResults } from './report.js';
@@ -150,6 +150,33 @@ async function runOps(cases: (ModelCase & { ops: Iterations })[], backend: Backe
   }
 }
 
+/**
+ * The ops of one case with every kernel set, in `iterations.iters` rounds that alternate the sets (one
+ * timed sample each per round), so that a change of the machine's load hits both sides of the ratio alike.
+ */
+async function runOpsInterleaved(c: ModelCase & { ops: Iterations }, backend: BackendName, into: BenchResults['ops'], only: string[]): Promise<void> {
+  const variants = VARIANTS.filter((v) => v.backends.includes(backend));
+  const rounds: OpResult[][][] = [];
+  for (let round = 0; round < c.ops.iters; round++) {
+    progress(`ops at the shapes of ${caseLabel(c)} on ${backend}, interleaved: round ${round + 1}/${c.ops.iters}`);
+    const iterations = { warmup: round === 0 ? c.ops.warmup : 0, iters: 1 };
+    const perVariant: OpResult[][] = [];
+    for (const variant of variants) perVariant.push(await benchOps(caseLabel(c), caseConfig(c), c.batchSize, c.seqLen, variant, variant.opsFor(backend), iterations, only));
+    rounds.push(perVariant);
+  }
+  variants.forEach((_, v) => {
+    const results = rounds[0][v].map((first, i) => mergeRounds(first, rounds.map((round) => round[v][i])));
+    into.push({ label: caseLabel(c), backend, results });
+  });
+}
+
+/** One op's samples of every round as one result. */
+function mergeRounds(first: OpResult, all: OpResult[]): OpResult {
+  const merge = (pick: (r: OpResult) => Measured | undefined): Measured | undefined =>
+    pick(first) && summarise(all.flatMap((r) => pick(r)?.samples ?? []));
+  return { ...first, forward: merge((r) => r.forward), forwardBackward: merge((r) => r.forwardBackward)! };
+}
+
 /** The autotune for every product of the cases' training steps, before any of them is timed. */
 async function tune(cases: ModelCase[], extra: MatmulCase[]): Promise<{ label: string; results: MatmulTuneResult[] }[]> {
   const out: { label: string; results: MatmulTuneResult[] }[] = [];
@@ -211,7 +238,7 @@ async function main(): Promise<void> {
   }
   const ops: BenchResults['ops'] = [];
   if (!targetsOnly) await runOps(p.webgpuModels, 'webgpu', ops);
-  await runOps([p.attention], 'webgpu', ops, ['attention']);
+  await runOpsInterleaved(p.attention, 'webgpu', ops, ['attention']);
   const contexts: ModelResult[] = [];
   await runModels(p.contexts, 'webgpu', contexts, targetsOnly ? 'ours' : undefined);
 
