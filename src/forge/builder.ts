@@ -130,7 +130,11 @@ export interface PackStageOptions {
   batchSize: number;
   seed: number;
   tokenizer: Tokenizer;
-  /** Stage III: also train the role token that opens an answer turn (see `EncodeChatOptions`). */
+  /**
+   * Stage III: also train the role token that opens an answer turn (see `EncodeChatOptions`), so that the
+   * model learns to start its answer after a prompt. Default true: the pipeline, the worker and the exported
+   * run all train Stage III alike.
+   */
   trainRoleTokens?: boolean;
 }
 
@@ -142,7 +146,7 @@ export function packStage(corpus: ForgeCorpus, stage: Stage, options: PackStageO
   const { special } = options.tokenizer;
   const documents = corpus.stages[stage].map((item) => ({
     ids: item.ids,
-    mask: stage === 'stage3' ? chatLossMask(item.ids, special, { trainRoleTokens: options.trainRoleTokens }) : undefined,
+    mask: stage === 'stage3' ? chatLossMask(item.ids, special, { trainRoleTokens: options.trainRoleTokens ?? true }) : undefined,
   }));
   return PackedDataset.build(documents, {
     seqLen: options.seqLen, seed: options.seed, separator: special.endOfText, pad: special.pad,

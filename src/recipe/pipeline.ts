@@ -121,7 +121,7 @@ async function runStage(context: StageContext, point: StageState | undefined): P
   const stagePlan = plan.stages[index];
   const stage = stagePlan.stage;
   const options = stageTrainOptions(stagePlan, `stages[${index}]`);
-  const dataset = packStage(input.corpus, stage, { ...stagePlan, tokenizer: input.base.tokenizer, trainRoleTokens: stage === 'stage3' });
+  const dataset = packStage(input.corpus, stage, { ...stagePlan, tokenizer: input.base.tokenizer });
   const trainer = new Trainer(model, options);
   try {
     if (point) {

@@ -147,7 +147,7 @@ describe('runPipeline', () => {
 
 describe('Stage III loss', () => {
   it('counts answer turns only: a prompt token never carries loss, and changing prompt targets leaves the loss unchanged', async () => {
-    const dataset = packStage(corpus, 'stage3', { seqLen: 192, batchSize: 2, seed: 4, tokenizer, trainRoleTokens: true });
+    const dataset = packStage(corpus, 'stage3', { seqLen: 192, batchSize: 2, seed: 4, tokenizer });
     const { special } = tokenizer;
     const openers = new Map([[special.system, 'system'], [special.user, 'user'], [special.assistant, 'assistant'], [special.toolCall, 'tool_call'], [special.toolResult, 'tool_result']]);
     let trained = 0;
