@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import { chromium, type Browser, type Page } from 'playwright';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../setup/chromium.js';
@@ -22,23 +22,35 @@ const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
 /** SwiftShader compiles every pipeline on the first steps; the machine is shared. */
 const STEP_TIMEOUT_MS = 240_000;
 
-/** What the page's 16 ms timer saw: the gaps between its ticks. */
+/**
+ * What the page's 16 ms timer saw: the gaps between its ticks; and the Long Tasks API's tasks of the
+ * page (50 ms or more) meanwhile: a long gap inside none of them was not the page's own work.
+ */
 interface Gaps {
   ticks: number;
   p50: number;
   p99: number;
   max: number;
+  over100: number;
+  over100InLongTask: number;
+  longTasks: number;
+  longTaskMs: number;
 }
 
-/** Starts a 16 ms timer on the page that records the gaps between its ticks. */
+/** Starts a 16 ms timer on the page that records the gaps between its ticks, and a long-task observer. */
 async function startGapTimer(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { gaps: number[]; gapTimer: number };
-    w.gaps = [];
+    const w = window as unknown as { spans: [number, number][]; tasks: [number, number][]; gapTimer: number; taskObserver: PerformanceObserver };
+    w.spans = [];
+    w.tasks = [];
+    w.taskObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.tasks.push([entry.startTime, entry.startTime + entry.duration]);
+    });
+    w.taskObserver.observe({ type: 'longtask' });
     let last = performance.now();
     const tick = () => {
       const now = performance.now();
-      w.gaps.push(now - last);
+      w.spans.push([last, now]);
       last = now;
       w.gapTimer = window.setTimeout(tick, 16);
     };
@@ -46,15 +58,59 @@ async function startGapTimer(page: Page): Promise<void> {
   });
 }
 
-/** Stops the timer of {@link startGapTimer}; its gaps' median, 99th percentile and maximum. */
+/** Stops the timer of {@link startGapTimer}; its gaps' median, 99th percentile and maximum, and the long tasks. */
 async function stopGapTimer(page: Page): Promise<Gaps> {
   return page.evaluate((): Gaps => {
-    const w = window as unknown as { gaps: number[]; gapTimer: number };
+    const w = window as unknown as { spans: [number, number][]; tasks: [number, number][]; gapTimer: number; taskObserver: PerformanceObserver };
     clearTimeout(w.gapTimer);
-    const sorted = [...w.gaps].sort((a, b) => a - b);
+    w.taskObserver.disconnect();
+    const sorted = w.spans.map(([from, to]) => to - from).sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    return { ticks: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+    const long = w.spans.filter(([from, to]) => to - from >= 100);
+    return {
+      ticks: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0, over100: long.length,
+      over100InLongTask: long.filter(([from, to]) => w.tasks.some(([start, end]) => start < to && end > from)).length,
+      longTasks: w.tasks.length, longTaskMs: w.tasks.reduce((sum, [start, end]) => sum + end - start, 0),
+    };
   });
+}
+
+/** One event of a Chrome trace (the fields read here). */
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string };
+}
+
+/** Starts a DevTools timeline trace of the page's processes. */
+async function startTrace(cdp: CDPSession): Promise<{ events: TraceEvent[]; complete: Promise<void> }> {
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...(value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'toplevel'] } });
+  return { events, complete };
+}
+
+/**
+ * Ends the trace: the renderer main thread's tasks of 50 ms or more, each with its longest inner
+ * events (a script, a message handler, a GC, a paint), so a long gap can be put down to what ran.
+ */
+async function stopTrace(cdp: CDPSession, trace: { events: TraceEvent[]; complete: Promise<void> }): Promise<string> {
+  await cdp.send('Tracing.end');
+  await trace.complete;
+  const mains = new Set(trace.events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const onMain = trace.events.filter((e) => e.ph === 'X' && e.dur !== undefined && mains.has(`${e.pid}:${e.tid}`));
+  const tasks = onMain.filter((e) => e.name === 'RunTask' && e.dur! >= 50_000).sort((a, b) => b.dur! - a.dur!);
+  const inner = (task: TraceEvent) => onMain
+    .filter((e) => e !== task && e.name !== 'RunTask' && e.tid === task.tid && e.ts >= task.ts && e.ts + e.dur! <= task.ts + task.dur!)
+    .sort((a, b) => b.dur! - a.dur!).slice(0, 3).map((e) => `${e.name} ${(e.dur! / 1000).toFixed(0)} ms`).join(', ');
+  const all = onMain.filter((e) => e.name === 'RunTask');
+  return `${all.length} main-thread tasks, ${(all.reduce((sum, e) => sum + e.dur!, 0) / 1000).toFixed(0)} ms in all; ${tasks.length} of 50 ms or more` +
+    (tasks.length ? `: ${tasks.slice(0, 5).map((task) => `${(task.dur! / 1000).toFixed(0)} ms (${inner(task) || 'nothing inside traced'})`).join('; ')}` : '');
 }
 
 describe('the demo page (built site, vite preview, Chromium)', () => {
@@ -125,7 +181,7 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
   it('trains nano in the worker: the counter and the loss chart move, the loss falls, the main thread stays free', async () => {
     await page.selectOption('#preset', 'nano');
     for (const [id, value] of [['steps-stage1', '24'], ['steps-stage2', '4'], ['steps-stage3', '4'], ['batch-size', '4'], ['seq-len', '32'],
-      ['eval-every', '8'], ['save-every', '8']]) await page.fill(`#${id}`, value);
+      ['save-every', '8']]) await page.fill(`#${id}`, value);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const busy = async () => {
@@ -179,7 +235,12 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     await row.getByRole('button', { name: /^Resume/ }).click();
     await page.waitForSelector('body[data-resumed-at]', { timeout: STEP_TIMEOUT_MS });
     expect(Number(await page.getAttribute('body', 'data-resumed-at'))).toBe(paused);
-    await page.waitForFunction((step) => Number(document.querySelector('#step-counter')?.textContent) > step, paused, { timeout: STEP_TIMEOUT_MS });
+    // What the main thread runs while the worker trains: a trace (its own cost kept out of the gaps measured above).
+    const cdp = await page.context().newCDPSession(page);
+    const trace = await startTrace(cdp);
+    await startGapTimer(page);
+    await page.waitForFunction((step) => Number(document.querySelector('#step-counter')?.textContent) > step + 3, paused, { timeout: STEP_TIMEOUT_MS });
+    console.info(`main-thread gaps after the resume, traced: ${JSON.stringify(await stopGapTimer(page))}; trace: ${await stopTrace(cdp, trace)}`);
     await page.click('#train-stop');
     await page.waitForSelector('body[data-training="idle"]', { timeout: STEP_TIMEOUT_MS });
     expect(await counter()).toBeGreaterThan(paused);
