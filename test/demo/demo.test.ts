@@ -21,6 +21,11 @@ const sharedData = fileURLToPath(new URL('../../../shared/data', import.meta.url
 const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
 /** SwiftShader compiles every pipeline on the first steps; the machine is shared. */
 const STEP_TIMEOUT_MS = 240_000;
+/**
+ * Waits inside a measured window poll every 200 ms, not every animation frame (Playwright's default):
+ * polling is the harness's work on the page's main thread, not the page's.
+ */
+const WATCHING = { timeout: STEP_TIMEOUT_MS, polling: 200 };
 
 /**
  * What the page's 16 ms timer saw: the gaps between its ticks; and the Long Tasks API's tasks of the
@@ -81,9 +86,11 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** CPU time of the thread inside the event (µs), where the platform gives thread clocks. */
+  tdur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string };
+  args?: { name?: string; data?: { functionName?: string; url?: string; type?: string } };
 }
 
 /** Starts a DevTools timeline trace of the page's processes. */
@@ -91,26 +98,56 @@ async function startTrace(cdp: CDPSession): Promise<{ events: TraceEvent[]; comp
   const events: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', ({ value }) => events.push(...(value as unknown as TraceEvent[])));
   const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
-  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'toplevel'] } });
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel'] } });
   return { events, complete };
 }
 
+/** What the renderer main thread did in a trace. */
+interface TraceSummary {
+  /** Wall time and CPU time of its longest task, in ms (a long wall time with little CPU: the thread was not running). */
+  longestTaskMs: number;
+  longestTaskCpuMs: number;
+  /** The most CPU time any one task took, in ms. */
+  maxTaskCpuMs: number;
+  text: string;
+}
+
 /**
- * Ends the trace: the renderer main thread's tasks of 50 ms or more, each with its longest inner
- * events (a script, a message handler, a GC, a paint), so a long gap can be put down to what ran.
+ * Ends the trace: the renderer main thread's tasks, the longest ones with their CPU time and their
+ * longest inner events (a script, a message handler, a GC, a paint), and where its time went by event.
  */
-async function stopTrace(cdp: CDPSession, trace: { events: TraceEvent[]; complete: Promise<void> }): Promise<string> {
+async function stopTrace(cdp: CDPSession, trace: { events: TraceEvent[]; complete: Promise<void> }): Promise<TraceSummary> {
   await cdp.send('Tracing.end');
   await trace.complete;
   const mains = new Set(trace.events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const onMain = trace.events.filter((e) => e.ph === 'X' && e.dur !== undefined && mains.has(`${e.pid}:${e.tid}`));
-  const tasks = onMain.filter((e) => e.name === 'RunTask' && e.dur! >= 50_000).sort((a, b) => b.dur! - a.dur!);
+  // A task of the thread's scheduler: `ThreadControllerImpl::RunTask` in today's Chromium, `RunTask` before.
+  const isTask = (e: TraceEvent) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask';
+  const tasks = onMain.filter(isTask).sort((a, b) => b.dur! - a.dur!);
+  const ms = (us: number | undefined) => (us ?? Number.NaN) / 1000;
   const inner = (task: TraceEvent) => onMain
-    .filter((e) => e !== task && e.name !== 'RunTask' && e.tid === task.tid && e.ts >= task.ts && e.ts + e.dur! <= task.ts + task.dur!)
-    .sort((a, b) => b.dur! - a.dur!).slice(0, 3).map((e) => `${e.name} ${(e.dur! / 1000).toFixed(0)} ms`).join(', ');
-  const all = onMain.filter((e) => e.name === 'RunTask');
-  return `${all.length} main-thread tasks, ${(all.reduce((sum, e) => sum + e.dur!, 0) / 1000).toFixed(0)} ms in all; ${tasks.length} of 50 ms or more` +
-    (tasks.length ? `: ${tasks.slice(0, 5).map((task) => `${(task.dur! / 1000).toFixed(0)} ms (${inner(task) || 'nothing inside traced'})`).join('; ')}` : '');
+    .filter((e) => !isTask(e) && e.tid === task.tid && e.ts >= task.ts && e.ts + e.dur! <= task.ts + task.dur!)
+    .sort((a, b) => b.dur! - a.dur!).slice(0, 3).map((e) => {
+      const data = e.args?.data;
+      const what = data?.functionName || data?.type || data?.url?.split('/').at(-1);
+      return `${e.name}${what ? ` [${what}]` : ''} ${ms(e.dur).toFixed(0)} ms`;
+    }).join(', ');
+  // Where the main thread's time went, by event name (nested events count in their parents too): total, count, longest.
+  const byName = new Map<string, { total: number; count: number; max: number }>();
+  for (const e of onMain) {
+    if (isTask(e)) continue;
+    const entry = byName.get(e.name) ?? { total: 0, count: 0, max: 0 };
+    byName.set(e.name, { total: entry.total + e.dur!, count: entry.count + 1, max: Math.max(entry.max, e.dur!) });
+  }
+  const top = [...byName].sort((a, b) => b[1].total - a[1].total).slice(0, 6)
+    .map(([name, { total, count, max }]) => `${name} ${ms(total).toFixed(0)} ms in ${count}, longest ${ms(max).toFixed(1)} ms`).join(', ');
+  const longest = tasks.slice(0, 4).map((task) => `${ms(task.dur).toFixed(0)} ms wall, ${ms(task.tdur).toFixed(1)} ms CPU (${inner(task) || 'nothing inside traced'})`);
+  return {
+    longestTaskMs: ms(tasks[0]?.dur ?? 0), longestTaskCpuMs: ms(tasks[0]?.tdur ?? 0),
+    maxTaskCpuMs: Math.max(0, ...tasks.map((task) => ms(task.tdur ?? task.dur))),
+    text: `${trace.events.length} events; ${tasks.length} main-thread tasks, ${ms(tasks.reduce((sum, e) => sum + e.dur!, 0)).toFixed(0)} ms wall and ` +
+      `${ms(tasks.reduce((sum, e) => sum + (e.tdur ?? 0), 0)).toFixed(0)} ms CPU in all; by event: ${top}; longest tasks: ${longest.join('; ')}`,
+  };
 }
 
 describe('the demo page (built site, vite preview, Chromium)', () => {
@@ -198,9 +235,9 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     const busyStart = await busy();
     const wallStart = performance.now();
     await page.click('#train-start');
-    await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 4, undefined, { timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 4, undefined, WATCHING);
     const early = { step: await counter(), points: Number(await page.getAttribute('#chart-loss', 'data-points')) };
-    await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 18, undefined, { timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 18, undefined, WATCHING);
     const gaps = await stopGapTimer(page);
     const busyFraction = (await busy() - busyStart) / ((performance.now() - wallStart) / 1000);
     console.info(`main-thread gaps while training (16 ms timer): ${JSON.stringify(gaps)}; main thread busy ${(busyFraction * 100).toFixed(1)}% of the time`);
@@ -212,9 +249,9 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     console.info(`loss ${first} -> ${last} at step ${later.step}`);
     expect(last).toBeLessThan(first - 0.5);
     // Training in the worker leaves the main thread free: the timer fires many times per step and
-    // mostly on time, and the page's own tasks take a small share of the wall time. Not asserted: the
-    // gaps' maximum, logged next to the idle page's: on the shared 2-core test machines (load 10+)
-    // both reach 100-500 ms from scheduling alone, with or without training.
+    // mostly on time, and the page's own tasks take a small share of the wall time. The gaps' maximum
+    // is logged next to the idle page's; what the page's tasks cost in CPU is asserted on the trace
+    // after the resume (a long task in wall time may be a short one that was not scheduled).
     expect(gaps.ticks / later.step).toBeGreaterThan(10);
     expect(gaps.p50).toBeLessThan(50);
     expect(busyFraction).toBeLessThan(0.5);
@@ -239,8 +276,12 @@ describe('the demo page (built site, vite preview, Chromium)', () => {
     const cdp = await page.context().newCDPSession(page);
     const trace = await startTrace(cdp);
     await startGapTimer(page);
-    await page.waitForFunction((step) => Number(document.querySelector('#step-counter')?.textContent) > step + 3, paused, { timeout: STEP_TIMEOUT_MS });
-    console.info(`main-thread gaps after the resume, traced: ${JSON.stringify(await stopGapTimer(page))}; trace: ${await stopTrace(cdp, trace)}`);
+    await page.waitForFunction((step) => Number(document.querySelector('#step-counter')?.textContent) > step + 8, paused, WATCHING);
+    const traced = await stopGapTimer(page);
+    const summary = await stopTrace(cdp, trace);
+    console.info(`main-thread gaps after the resume, traced: ${JSON.stringify(traced)}; trace: ${summary.text}`);
+    // No task of the page takes 50 ms of CPU: a longer gap is the thread waiting to be scheduled, not working.
+    expect(summary.maxTaskCpuMs).toBeLessThan(50);
     await page.click('#train-stop');
     await page.waitForSelector('body[data-training="idle"]', { timeout: STEP_TIMEOUT_MS });
     expect(await counter()).toBeGreaterThan(paused);

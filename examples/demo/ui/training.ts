@@ -187,31 +187,42 @@ export function setupTraining(holder: TrainerHolder, hooks: TrainingHooks): Trai
   };
 }
 
-/** The counters, the timeline's bars and the chart's data attributes (the e2e test reads them). */
+/**
+ * The counters, the timeline's bars and the chart's data attributes (the e2e test reads them). Only
+ * what changed is written: an unchanged text or attribute costs no style or layout work.
+ */
 function drawView(view: View, lossChart: LineChart, firstLoss: number | undefined): void {
-  byId('step-counter').textContent = String(view.globalStep);
-  byId('step-total').textContent = String(view.totalSteps);
-  if (view.loss !== undefined && Number.isFinite(view.loss)) byId('loss-now').textContent = view.loss.toFixed(3);
-  if (view.benchmark !== undefined) byId('bench-now').textContent = view.benchmark.toFixed(3);
+  setText(byId('step-counter'), String(view.globalStep));
+  setText(byId('step-total'), String(view.totalSteps));
+  if (view.loss !== undefined && Number.isFinite(view.loss)) setText(byId('loss-now'), view.loss.toFixed(3));
+  if (view.benchmark !== undefined) setText(byId('bench-now'), view.benchmark.toFixed(3));
   if (view.tokensPerSecond) {
-    byId('tps-now').textContent = Math.round(view.tokensPerSecond).toLocaleString('en');
-    byId('eta-now').textContent = formatSeconds(view.etaSeconds ?? Number.NaN);
+    setText(byId('tps-now'), Math.round(view.tokensPerSecond).toLocaleString('en'));
+    setText(byId('eta-now'), formatSeconds(view.etaSeconds ?? Number.NaN));
   }
-  byId('train-status').textContent = view.status ?? '';
-  const items = [...byId('timeline').querySelectorAll('li')];
-  items.forEach((item, i) => {
-    item.classList.toggle('active', i === view.stageIndex);
+  setText(byId('train-status'), view.status ?? '');
+  byId('timeline').querySelectorAll('li').forEach((item, i) => {
+    const stage = view.stages[i];
+    if (!stage) return;
+    const done = i < view.stageIndex ? stage.steps : i === view.stageIndex ? view.stageStep : 0;
+    if (item.classList.contains('active') !== (i === view.stageIndex)) item.classList.toggle('active');
     const bar = item.querySelector('progress');
-    const steps = view.stages[i]?.steps ?? 0;
-    const done = i < view.stageIndex ? steps : i === view.stageIndex ? view.stageStep : 0;
-    if (bar) bar.value = done;
+    if (bar && bar.value !== done) bar.value = done;
     const label = item.querySelector('span');
-    if (label && view.stages[i]) label.textContent = `${STAGE_NAMES[view.stages[i].stage]}: ${done} / ${steps}`;
+    if (label) setText(label, `${STAGE_NAMES[stage.stage]}: ${done} / ${stage.steps}`);
   });
   const chart = byId('chart-loss');
-  chart.dataset.points = String(lossChart.length);
-  chart.dataset.firstLoss = String(firstLoss);
-  if (view.loss !== undefined) chart.dataset.lastLoss = String(view.loss);
+  setData(chart, 'points', String(lossChart.length));
+  setData(chart, 'firstLoss', String(firstLoss));
+  if (view.loss !== undefined) setData(chart, 'lastLoss', String(view.loss));
+}
+
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function setData(element: HTMLElement, key: string, value: string): void {
+  if (element.dataset[key] !== value) element.dataset[key] = value;
 }
 
 /** One row per stage with its progress bar. */
