@@ -7,6 +7,7 @@
 import { SAFETENSORS_INDEX } from '../model/hf-format.js';
 import type { ModelConfig } from '../model/config.js';
 import type { CheckpointFiles } from '../store/checkpoint.js';
+import type { Tokenizer } from '../tokenizer/types.js';
 import { AbortedError, CheckpointError, InputError, errorMessage, throwIfAborted } from '../util/errors.js';
 import { unzipFiles } from '../util/zip.js';
 import type { HfSource, LoadProgress } from './protocol.js';
@@ -107,6 +108,13 @@ export function fitVocabulary(config: ModelConfig, weights: Map<string, Float32A
     weights.set(name, grown);
   }
   return { ...config, vocabSize };
+}
+
+/** A checkpoint's tokenizer must fit its embedding. */
+export function checkTokenizerFits(tokenizer: Tokenizer, config: ModelConfig, source: string): void {
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new CheckpointError(`${source}/config.json: field "vocab_size" is ${config.vocabSize}, but tokenizer.json has ${tokenizer.vocabSize} tokens`);
+  }
 }
 
 /** Plain top-level files only, without our training state unless `keepTraining`. */

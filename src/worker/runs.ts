@@ -21,6 +21,35 @@ export interface RunStores {
   names(): Promise<string[]>;
 }
 
+/** The stores of a service's runs, each opened once. */
+export class RunStoreCache {
+  private readonly runs: RunStores | undefined;
+  private readonly opened = new Map<string, CheckpointStore>();
+
+  /** @param runs absent: a service without pipeline runs (every use is refused) */
+  constructor(runs: RunStores | undefined) {
+    this.runs = runs;
+  }
+
+  store(name: string): CheckpointStore {
+    let store = this.opened.get(name);
+    if (!store) {
+      store = this.require().open(checkRunName(name));
+      this.opened.set(name, store);
+    }
+    return store;
+  }
+
+  names(): Promise<string[]> {
+    return this.require().names();
+  }
+
+  private require(): RunStores {
+    if (!this.runs) throw new InputError('pipeline', 'this trainer service was made without pipeline run stores');
+    return this.runs;
+  }
+}
+
 /** What a run's store records about it, besides its checkpoints. */
 export interface RunRecord {
   name: string;

@@ -24,7 +24,7 @@ import { CheckpointError, ConfigError, InputError, errorMessage, throwIfAborted 
 import { unzipFiles } from '../util/zip.js';
 import { answerQuestion, evaluateCalls } from './calls.js';
 import { AttachedData } from './data.js';
-import { fitVocabulary, hfSourceFiles, parseJsonObject, withoutTraining } from './hf-load.js';
+import { checkTokenizerFits, fitVocabulary, hfSourceFiles, parseJsonObject, withoutTraining } from './hf-load.js';
 import { PipelineSession } from './pipeline-run.js';
 import { prepareFreshRun, prepareResumedRun, runTokenizer, type PreparedRun } from './pipeline-setup.js';
 import type {
@@ -37,7 +37,7 @@ import type {
 } from './recipe-protocol.js';
 import { recordFor, trainingStateOf, type TrainingState } from './record.js';
 import { ProgressThrottle, TrainingRun, eventSink } from './run.js';
-import { checkRunName, listRuns, removeRun, type RunStores } from './runs.js';
+import { RunStoreCache, checkRunName, listRuns, removeRun, type RunStores } from './runs.js';
 
 /** The model the service holds. */
 interface Held {
@@ -53,8 +53,7 @@ export class TrainerService implements TrainerApi {
   readonly store: CheckpointStore;
   readonly backend: BackendInfo;
   private readonly options: ServiceOptions;
-  private readonly runs: RunStores | undefined;
-  private readonly runStores = new Map<string, CheckpointStore>();
+  private readonly runs: RunStoreCache;
   private held: Held | undefined;
   private attached: AttachedData | undefined;
   private built: BuiltCorpus | undefined;
@@ -65,7 +64,7 @@ export class TrainerService implements TrainerApi {
     this.store = store;
     this.backend = backend;
     this.options = options;
-    this.runs = runs;
+    this.runs = new RunStoreCache(runs);
   }
 
   async status(): Promise<TrainerStatus> {
@@ -241,7 +240,7 @@ export class TrainerService implements TrainerApi {
   }
 
   async listPipelines(): Promise<PipelineRunInfo[]> {
-    return listRuns(await this.requireRuns().names(), (name) => this.runStore(name));
+    return listRuns(await this.runs.names(), (name) => this.runStore(name));
   }
 
   async deletePipeline(name: string): Promise<void> {
@@ -373,17 +372,7 @@ export class TrainerService implements TrainerApi {
   }
 
   private runStore(name: string): CheckpointStore {
-    let store = this.runStores.get(name);
-    if (!store) {
-      store = this.requireRuns().open(name);
-      this.runStores.set(name, store);
-    }
-    return store;
-  }
-
-  private requireRuns(): RunStores {
-    if (!this.runs) throw new InputError('pipeline', 'this trainer service was made without pipeline run stores');
-    return this.runs;
+    return this.runs.store(name);
   }
 
   private requireRun(what: string): TrainingRun | PipelineSession {
@@ -405,8 +394,3 @@ function describeSource(summary: ModelSummary): string {
   return source.kind === 'preset' ? `a fresh ${source.preset} model` : source.kind === 'checkpoint' ? `checkpoint ${source.id}` : source.name;
 }
 
-function checkTokenizerFits(tokenizer: Tokenizer, config: ModelConfig, source: string): void {
-  if (tokenizer.vocabSize > config.vocabSize) {
-    throw new CheckpointError(`${source}/config.json: field "vocab_size" is ${config.vocabSize}, but tokenizer.json has ${tokenizer.vocabSize} tokens`);
-  }
-}
