@@ -4,13 +4,14 @@
  * 1e-6 relative and equal weights), pause / resume / save-now inside a run changing nothing, and the
  * refusals of a resume onto other data or settings and of a checkpoint of another config. The same for
  * a pipeline run (a Forge corpus built by the service, two stages, one folder store per run), whose
- * resume also builds the recorded corpus again with the checkpoint's tokenizer.
+ * resume also builds the recorded corpus again with the checkpoint's tokenizer; function calling on the
+ * run's last checkpoint (generateCall, evaluateCalls on the held-out functions) and deletePipeline.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syntheticCorpus } from '../../src/data/synthetic/index.js';
+import { SAMPLE_TOOLS, syntheticCorpus } from '../../src/data/synthetic/index.js';
 import { decodeSafetensors } from '../../src/model/safetensors.js';
 import { unzipFiles } from '../../src/util/zip.js';
 import { FolderBackend } from '../../src/store/node-folder.js';
@@ -277,5 +278,31 @@ describe('pipeline runs in the trainer service (Node, WebGPU, a folder per run)'
     const complete = await reloaded.service.runPipeline({ name: 'files', resume: true });
     expect(complete).toMatchObject({ reason: 'done', globalStep: 3, losses: [] });
     reloaded.service.dispose();
+  });
+
+  it('answers and evaluates function calls with the run\'s last checkpoint, and deletes a run', async () => {
+    const made = await pipelineReady();
+    // A context that holds a prompt with its tool listing (~340 tokens).
+    await made.service.createModel({ preset: 'nano', overrides: { dModel: 32, nHeads: 2, nKvHeads: 1, ffnHidden: 48, contextLength: 512 }, seed: 3, tokenizer: 'corpus' });
+    await made.service.runPipeline({ name: 'calls', plan: { ...plan, stages: plan.stages.slice(0, 1) } });
+    const tool = SAMPLE_TOOLS[0];
+    const answer = JSON.stringify([{ [tool.name]: Object.fromEntries(Object.keys(tool.parameters.properties).map((name) => [name, ['x']])) }]);
+    const reply = await made.service.generateCall({ functionsJson: JSON.stringify(tool), question: 'Please call it.', answerJson: answer, maxNewTokens: 8 });
+    expect(reply.prompt).toContain(tool.name);
+    expect(reply.verdict).not.toBeNull();
+    expect(reply.decoded.ok || reply.decoded.problem.length > 0).toBe(true);
+    expect((await made.service.generateCall({ functionsJson: JSON.stringify(tool), question: 'Hi', maxNewTokens: 4 })).verdict).toBeNull();
+    await expect(made.service.generateCall({ functionsJson: '{"name": 3}', question: 'q' })).rejects.toThrow(/function docs: entry 1/);
+    const evaluation = await made.service.evaluateCalls({ limit: 2, maxNewTokens: 8 });
+    expect(evaluation.items).toBe(2);
+    expect(evaluation.source).toMatch(/^held-out functions /);
+    expect(evaluation.categories.reduce((sum, category) => sum + category.total, 0)).toBe(2);
+    expect(evaluation.verdicts).toHaveLength(2);
+
+    expect((await made.service.listPipelines()).map((run) => run.name)).toEqual(['calls']);
+    await made.service.deletePipeline('calls');
+    expect(await made.service.listPipelines()).toEqual([]);
+    expect(await made.service.listCheckpoints('calls')).toEqual([]);
+    made.service.dispose();
   });
 });
