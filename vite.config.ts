@@ -128,6 +128,12 @@ function keepWorkerUrls(): Plugin {
 /** tfjs-core's Node platform module calls `require('util')`, also in its ES build. */
 const NODE_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
+/** `hephaestus-web` and `hephaestus-web/worker` for the demo page: the sources (tsconfig.json `paths` says the same to tsc). */
+const DEMO_ALIASES = [
+  { find: /^hephaestus-web\/worker$/, replacement: fromRoot('./src/worker/index.ts') },
+  { find: /^hephaestus-web$/, replacement: fromRoot('./src/index.ts') },
+];
+
 /** The demo site: what `vite build --mode demo` writes and `vite preview` serves. */
 const DEMO_OUT = fromRoot('./dist-demo');
 
@@ -140,6 +146,8 @@ export default defineConfig(({ command, mode }) => {
       server: { fs: { allow: [repoRoot] } },
       optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu', '@huggingface/tokenizers', 'comlink', 'fflate', 'idb-keyval', 'uplot'] },
       worker: { format: 'es' as const },
+      // The page imports the library by its package name, as an app would; here the names are the sources.
+      resolve: { alias: DEMO_ALIASES },
       build: { outDir: DEMO_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
     };
   }

@@ -98,6 +98,9 @@ export * from './entries/eval.js';
 // The worker client (createTrainer) is the `hephaestus-web/worker` entry: here it would make Node bundles
 // carry the whole worker. The service it drives runs in-process too (Node, tests); its types are there.
 export { TrainerService } from './worker/service.js';
+export type { RunStores, RunRecord } from './worker/runs.js';
+export { buildCorpusFromSpec, describeCorpusSource, isReproducible } from './recipe/corpus-spec.js';
+export type { BuildCorpusOptions, BuiltCorpus, CorpusProgress, CorpusSource, CorpusSpec, CorpusSummary } from './recipe/corpus-spec.js';
 export { exportRun, benchmarkBatches, checkRunTokenizer } from './recipe/export-run.js';
 export type { ExportRunInput, RunFile, BenchmarkOptions } from './recipe/export-run.js';
 export { runPipeline } from './recipe/pipeline.js';

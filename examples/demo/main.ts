@@ -1,10 +1,9 @@
 /**
  * The demo page: the first screen's WebGPU check, then Data -> Training -> Checkpoints -> Playground ->
- * Evaluation. All the work happens in a module worker (worker/worker.ts); this thread only draws.
+ * Evaluation. All the work happens in the library's trainer worker, through its client
+ * (`hephaestus-web/worker`, as any app would use it); this thread only draws.
  */
-import { wrap } from 'comlink';
-import type { BackendInfo } from '../../src/index.js';
-import type { DemoWorkerApi } from './worker/api.js';
+import { createTrainer, type TrainerClient } from 'hephaestus-web/worker';
 import { setupCheckpoints } from './ui/checkpoints.js';
 import { setupData } from './ui/data.js';
 import { byId, messageOf } from './ui/dom.js';
@@ -13,42 +12,42 @@ import { setupPlayground } from './ui/playground.js';
 import { checkWebGpu, showBackend } from './ui/start.js';
 import { setupTraining } from './ui/training.js';
 
-const worker = wrap<DemoWorkerApi>(new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }));
-
-const modelButtons = ['ask', 'complete', 'evaluate'].map((id) => byId<HTMLButtonElement>(id));
-const enableModel = () => modelButtons.forEach((button) => (button.disabled = false));
+/** IndexedDB database of the page's checkpoints (each pipeline run has its own, `hephaestus-demo-run-<name>`). */
+const STORE_NAME = 'hephaestus-demo';
+/** Checkpoints kept per run: with the imported ones the list stays short. */
+const KEEP_LAST = 4;
 
 async function main(): Promise<void> {
   const check = await checkWebGpu();
-  let backend: BackendInfo | undefined;
-  try {
-    backend = await worker.init(check.ok ? 'auto' : 'cpu');
-    showBackend(check, backend);
-  } catch (error) {
+  const start = (backend: 'auto' | 'cpu') => createTrainer({ backend, storeName: STORE_NAME, keepLast: KEEP_LAST });
+  const holder: { trainer: TrainerClient; base?: string } = { trainer: await start(check.ok ? 'auto' : 'cpu').catch(async (error: unknown) => {
     showBackend(check, undefined, messageOf(error));
-  }
+    return start('cpu');
+  }) };
+  showBackend(check, holder.trainer.backend);
   byId('use-cpu').addEventListener('click', async () => {
-    showBackend(check, await worker.init('cpu'));
+    holder.trainer.terminate();
+    holder.trainer = await start('cpu');
+    showBackend(check, holder.trainer.backend);
   });
 
+  const modelButtons = ['ask', 'complete', 'evaluate'].map((id) => byId<HTMLButtonElement>(id));
+  const enableModel = () => modelButtons.forEach((button) => (button.disabled = false));
   let checkpoints: { refresh(): Promise<void> } | undefined;
-  const training = setupTraining(worker, () => {
-    enableModel();
-    void checkpoints?.refresh();
+  const training = setupTraining(holder, {
+    onSaved: () => void checkpoints?.refresh(),
+    onSettled: () => {
+      enableModel();
+      void checkpoints?.refresh();
+    },
   });
-  checkpoints = setupCheckpoints(worker, async (id) => {
-    const run = training.resumeFrom(id);
-    enableModel();
-    await run;
+  checkpoints = setupCheckpoints(holder, {
+    resume: (run, id) => training.resumeFrom(run, id),
+    onLoaded: enableModel,
   });
-  // The list follows the saves of a run in progress.
-  setInterval(() => {
-    if (training.isRunning()) void checkpoints?.refresh();
-  }, 3000);
-  const playground = setupPlayground(worker);
-  setupData(worker, () => training.setCorpusReady(true), (folder) => void playground.then((view) => view.offerBfcl(folder)));
-  setupEvaluation(worker);
-  await playground;
+  const playground = setupPlayground(holder);
+  setupData(holder, () => training.setCorpusReady(true), (folder) => void playground.offerBfcl(folder));
+  setupEvaluation(holder);
   document.body.dataset.ready = 'true';
 }
 

@@ -160,6 +160,15 @@ export class CheckpointStore {
     throw new CheckpointError(`${result.message}${offer}`, { problem: 'corrupt', previousGood: previousGood?.id });
   }
 
+  /** Makes checkpoint `id` the current one (what `load()` without an id loads), e.g. to resume from an earlier one. */
+  async makeCurrent(id: string): Promise<void> {
+    const manifest = await this.manifest();
+    if (!manifest.checkpoints.some((entry) => entry.id === id)) {
+      throw new CheckpointError(`${this.backend.describe()}: no checkpoint "${id}" (there are: ${manifest.checkpoints.map((entry) => entry.id).join(', ') || 'none'})`, { problem: 'missing' });
+    }
+    if (manifest.current !== id) await this.backend.switchManifest(encodeManifest({ ...manifest, current: id }));
+  }
+
   /** Deletes one checkpoint; when it was current, the newest remaining one becomes current. */
   async delete(id: string): Promise<void> {
     const manifest = await this.manifest();

@@ -7,7 +7,10 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { BackendInfo } from '../runtime/backend.js';
 import { installErrorTransfer } from './errors.js';
-import type { HfSource, LoadOptions, LoadProgress, ModelSummary, ServiceOptions, TrainerApi, TrainerEvent, TrainOutcome, TrainRequest } from './protocol.js';
+import type {
+  HfSource, LoadOptions, LoadProgress, ModelSummary, PipelineRunEvent, ServiceOptions, TrainerApi, TrainerEvent, TrainOutcome, TrainRequest,
+} from './protocol.js';
+import type { PipelineOutcome, PipelineRequest } from './recipe-protocol.js';
 
 /** Options of {@link createTrainer}. */
 export interface CreateTrainerOptions extends ServiceOptions {
@@ -86,26 +89,31 @@ class WorkerClient implements TrainerClient {
 
   status = () => this.remote.status();
   createModel: TrainerApi['createModel'] = (spec) => this.remote.createModel(spec);
-  loadCheckpoint: TrainerApi['loadCheckpoint'] = (id, expect) => this.remote.loadCheckpoint(id, expect);
+  loadCheckpoint: TrainerApi['loadCheckpoint'] = (id, expect, run) => this.remote.loadCheckpoint(id, expect, run);
   attachData: TrainerApi['attachData'] = (data) => this.remote.attachData(data);
+  buildCorpus: TrainerApi['buildCorpus'] = (request, onProgress) => this.remote.buildCorpus(request, onProgress && proxy(onProgress));
+  listPipelines = () => this.remote.listPipelines();
+  deletePipeline: TrainerApi['deletePipeline'] = (name) => this.remote.deletePipeline(name);
   pause = () => this.remote.pause();
   resume = () => this.remote.resume();
   stop = () => this.remote.stop();
   evaluate = () => this.remote.evaluate();
   generate: TrainerApi['generate'] = (request) => this.remote.generate(request);
+  generateCall: TrainerApi['generateCall'] = (request) => this.remote.generateCall(request);
+  evaluateCalls: TrainerApi['evaluateCalls'] = (request, onProgress) => this.remote.evaluateCalls(request, onProgress && proxy(onProgress));
+  readBfclItems: TrainerApi['readBfclItems'] = (questions, answers, limit) => this.remote.readBfclItems(questions, answers, limit);
   save = () => this.remote.save();
-  listCheckpoints = () => this.remote.listCheckpoints();
-  deleteCheckpoint: TrainerApi['deleteCheckpoint'] = (id) => this.remote.deleteCheckpoint(id);
-  exportCheckpoint: TrainerApi['exportCheckpoint'] = (id) => this.remote.exportCheckpoint(id);
+  listCheckpoints: TrainerApi['listCheckpoints'] = (run) => this.remote.listCheckpoints(run);
+  deleteCheckpoint: TrainerApi['deleteCheckpoint'] = (id, run) => this.remote.deleteCheckpoint(id, run);
+  exportCheckpoint: TrainerApi['exportCheckpoint'] = (id, run) => this.remote.exportCheckpoint(id, run);
   importCheckpoint: TrainerApi['importCheckpoint'] = (zip) => this.remote.importCheckpoint(zip);
 
-  async train(request: TrainRequest, onEvent?: (event: TrainerEvent) => void): Promise<TrainOutcome> {
-    this.training += 1;
-    try {
-      return await this.remote.train(request, onEvent ? proxy(onEvent) : undefined);
-    } finally {
-      this.training -= 1;
-    }
+  train(request: TrainRequest, onEvent?: (event: TrainerEvent) => void): Promise<TrainOutcome> {
+    return this.whileTraining(() => this.remote.train(request, onEvent && proxy(onEvent)));
+  }
+
+  runPipeline(request: PipelineRequest, onEvent?: (event: PipelineRunEvent) => void): Promise<PipelineOutcome> {
+    return this.whileTraining(() => this.remote.runPipeline(request, onEvent && proxy(onEvent)));
   }
 
   async loadHuggingFace(source: HfSource, options: LoadOptions = {}): Promise<ModelSummary> {
@@ -117,6 +125,16 @@ class WorkerClient implements TrainerClient {
       return await this.remote.loadHuggingFace(source, onProgress ? proxy(onProgress) : undefined);
     } finally {
       signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Counts a run in progress (for the save on hide). */
+  private async whileTraining<T>(call: () => Promise<T>): Promise<T> {
+    this.training += 1;
+    try {
+      return await call();
+    } finally {
+      this.training -= 1;
     }
   }
 

@@ -9,6 +9,7 @@ import { openIndexedDbStore } from '../store/indexeddb.js';
 import { AbortedError, BackendError, InputError, errorMessage } from '../util/errors.js';
 import type { WorkerEndpoint } from './client.js';
 import type { ServiceOptions } from './protocol.js';
+import { indexedDbRunStores } from './runs.js';
 import { TrainerService } from './service.js';
 
 /** Default IndexedDB database of the checkpoints. */
@@ -33,12 +34,14 @@ export function workerEndpoint(): WorkerEndpoint {
       const onSavePoint = pause && (async (point: string) => {
         if (point === pause.point) await new Promise((resolve) => setTimeout(resolve, pause.ms));
       });
-      service = new TrainerService(openIndexedDbStore(options.storeName ?? DEFAULT_STORE_NAME, { keepLast: options.keepLast, onSavePoint }), backend, options);
+      const storeName = options.storeName ?? DEFAULT_STORE_NAME;
+      const storeOptions = { keepLast: options.keepLast, onSavePoint };
+      service = new TrainerService(openIndexedDbStore(storeName, storeOptions), backend, options, indexedDbRunStores(storeName, storeOptions));
       return backend;
     },
     status: () => ready().status(),
     createModel: (spec) => ready().createModel(spec),
-    loadCheckpoint: (id, expect) => ready().loadCheckpoint(id, expect),
+    loadCheckpoint: (id, expect, run) => ready().loadCheckpoint(id, expect, run),
     async loadHuggingFace(source, onProgress) {
       loading?.abort();
       const controller = new AbortController();
@@ -55,16 +58,23 @@ export function workerEndpoint(): WorkerEndpoint {
       loading?.abort();
     },
     attachData: (data) => ready().attachData(data),
+    buildCorpus: (request, onProgress) => ready().buildCorpus(request, onProgress),
     train: (request, onEvent) => ready().train(request, onEvent),
+    runPipeline: (request, onEvent) => ready().runPipeline(request, onEvent),
+    listPipelines: () => ready().listPipelines(),
+    deletePipeline: (name) => ready().deletePipeline(name),
     pause: () => ready().pause(),
     resume: () => ready().resume(),
     stop: () => ready().stop(),
     evaluate: () => ready().evaluate(),
     generate: (request) => ready().generate(request),
+    generateCall: (request) => ready().generateCall(request),
+    evaluateCalls: (request, onProgress) => ready().evaluateCalls(request, onProgress),
+    readBfclItems: (questions, answers, limit) => ready().readBfclItems(questions, answers, limit),
     save: () => ready().save(),
-    listCheckpoints: () => ready().listCheckpoints(),
-    deleteCheckpoint: (id) => ready().deleteCheckpoint(id),
-    exportCheckpoint: (id) => ready().exportCheckpoint(id),
+    listCheckpoints: (run) => ready().listCheckpoints(run),
+    deleteCheckpoint: (id, run) => ready().deleteCheckpoint(id, run),
+    exportCheckpoint: (id, run) => ready().exportCheckpoint(id, run),
     importCheckpoint: (zip) => ready().importCheckpoint(zip),
   };
 }

@@ -6,6 +6,8 @@
  */
 import { SAFETENSORS_INDEX } from '../model/hf-format.js';
 import type { ModelConfig } from '../model/config.js';
+import type { CheckpointFiles } from '../store/checkpoint.js';
+import type { Tokenizer } from '../tokenizer/types.js';
 import { AbortedError, CheckpointError, InputError, errorMessage, throwIfAborted } from '../util/errors.js';
 import { unzipFiles } from '../util/zip.js';
 import type { HfSource, LoadProgress } from './protocol.js';
@@ -106,4 +108,28 @@ export function fitVocabulary(config: ModelConfig, weights: Map<string, Float32A
     weights.set(name, grown);
   }
   return { ...config, vocabSize };
+}
+
+/** A checkpoint's tokenizer must fit its embedding. */
+export function checkTokenizerFits(tokenizer: Tokenizer, config: ModelConfig, source: string): void {
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new CheckpointError(`${source}/config.json: field "vocab_size" is ${config.vocabSize}, but tokenizer.json has ${tokenizer.vocabSize} tokens`);
+  }
+}
+
+/** Plain top-level files only, without our training state unless `keepTraining`. */
+export function withoutTraining(files: Map<string, Uint8Array>, keepTraining = false): CheckpointFiles {
+  const training = new Set(['trainer_state.json', 'optimizer.safetensors']);
+  return new Map([...files].filter(([name]) => /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && (keepTraining || !training.has(name))));
+}
+
+/** A JSON object file, or a CheckpointError naming it. */
+export function parseJsonObject(bytes: Uint8Array, source: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch (error) {
+    throw new CheckpointError(`${source}: invalid JSON (${errorMessage(error)})`);
+  }
+  throw new CheckpointError(`${source}: must be a JSON object`);
 }

@@ -10,9 +10,20 @@ export { serializeError, deserializeError, installErrorTransfer } from './errors
 export type { SerializedError } from './errors.js';
 export type {
   AutosaveOptions, DataSummary, GenerateReply, GenerateRequest, HfSource, LoadOptions, LoadProgress, ModelSpec, ModelSummary,
-  RecordedRun, ServiceOptions, TrainerApi, TrainerBackend, TrainerEvent, TrainerState, TrainerStatus, TrainingData, TrainOutcome,
-  TrainRequest,
+  PipelineRunEvent, RecordedRun, ServiceOptions, TrainerApi, TrainerBackend, TrainerEvent, TrainerState, TrainerStatus, TrainingData,
+  TrainOutcome, TrainRequest,
 } from './protocol.js';
+export type {
+  CallEvaluation, CallEvaluationProgress, CallEvaluationRequest, CallReply, CallRequest, CorpusRecord, CorpusRequest, PipelineOutcome,
+  PipelinePlanInput, PipelineRequest, PipelineRunInfo, PipelineStepEvent, RecordedSource,
+} from './recipe-protocol.js';
+export type { CorpusProgress, CorpusSource, CorpusSpec, CorpusSummary } from '../recipe/corpus-spec.js';
+export type { BenchmarkPoint, PipelineEvent, StageOutcome } from '../recipe/pipeline.js';
+export type { PipelineBenchmark, PipelinePlan } from '../recipe/pipeline-plan.js';
+export type { StagePlan, StageSchedule, StageTrainSettings } from '../recipe/run-plan.js';
+export type { Stage } from '../forge/builder.js';
+export type { ModelConfig, PresetName } from '../model/config.js';
+export type { BfclItem } from '../eval/bfcl/items.js';
 export type { BackendInfo } from '../runtime/backend.js';
 export type { CheckpointInfo } from '../store/store.js';
 export {

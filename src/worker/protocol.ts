@@ -7,8 +7,15 @@
 import type { ForgeCorpus, Stage } from '../forge/builder.js';
 import type { ModelConfig, PresetName } from '../model/config.js';
 import type { BackendInfo } from '../runtime/backend.js';
+import type { BfclItem } from '../eval/bfcl/items.js';
+import type { PipelineEvent } from '../recipe/pipeline.js';
+import type { CorpusProgress, CorpusSummary } from '../recipe/corpus-spec.js';
 import type { CheckpointInfo, SavePoint } from '../store/store.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
+import type {
+  CallEvaluation, CallEvaluationProgress, CallEvaluationRequest, CallReply, CallRequest, CorpusRequest, PipelineOutcome, PipelineRequest,
+  PipelineRunInfo, PipelineStepEvent,
+} from './recipe-protocol.js';
 
 /** Which tfjs backend the worker uses. */
 export type TrainerBackend = 'webgpu' | 'cpu' | 'auto';
@@ -20,9 +27,12 @@ export interface ServiceOptions {
    * none; `auto` falls back to the CPU backend (the reason is in {@link TrainerStatus.backend}); `cpu`.
    */
   backend?: TrainerBackend;
-  /** IndexedDB database of the checkpoints (default `hephaestus-web`); ignored by in-process services given a store. */
+  /**
+   * IndexedDB database of the checkpoints (default `hephaestus-web`); a pipeline run's are in
+   * `<storeName>-run-<name>`. Ignored by in-process services given their stores.
+   */
   storeName?: string;
-  /** Checkpoints kept (default 3). */
+  /** Checkpoints kept, in the single-stage store and in each pipeline run's (default 3). */
   keepLast?: number;
   /** Least milliseconds between two `step` events (default 100: at most ~10 a second; the last always arrives). */
   progressIntervalMs?: number;
@@ -46,10 +56,11 @@ export interface ModelSpec {
   /** Seed of the initial weights (default 0). */
   seed?: number;
   /**
-   * The tokenizer: its Hugging Face files, or a byte-level BPE trained here on the attached data with
-   * this vocabulary size (default: the preset's).
+   * The tokenizer: its Hugging Face files, the built corpus's (`'corpus'`, see
+   * {@link TrainerApi.buildCorpus}), or a byte-level BPE trained here on the attached data with this
+   * vocabulary size (default: the preset's).
    */
-  tokenizer?: TokenizerFiles | { vocabSize: number };
+  tokenizer?: TokenizerFiles | 'corpus' | { vocabSize: number };
 }
 
 /**
@@ -78,7 +89,7 @@ export interface ModelSummary {
   config: ModelConfig;
   parameters: number;
   /** Where it came from: a preset, a checkpoint id of the store, or a Hugging Face model. */
-  source: { kind: 'preset'; preset: PresetName } | { kind: 'checkpoint'; id: string } | { kind: 'huggingface'; name: string };
+  source: { kind: 'preset'; preset: PresetName } | { kind: 'checkpoint'; id: string; run?: string } | { kind: 'huggingface'; name: string };
   /** Steps of the training state it carries (0 when fresh or imported). */
   step: number;
   /** Whether it carries a training state that `train({ resume: true })` continues exactly. */
@@ -159,6 +170,14 @@ export type TrainerEvent =
   | { type: 'saved'; checkpoint: CheckpointInfo; reason: 'periodic' | 'final' | 'stop' | 'request' | 'autosave' }
   | { type: 'state'; state: TrainerState };
 
+/** What a pipeline run reports; `step` events are throttled (the last of each stage always arrives), the others are not. */
+export type PipelineRunEvent =
+  | Exclude<PipelineEvent, { kind: 'step' }>
+  | PipelineStepEvent
+  /** The corpus being built again for a resume. */
+  | { kind: 'corpus'; progress: CorpusProgress }
+  | { kind: 'state'; state: TrainerState };
+
 /** How a {@link TrainerApi.train} call ended. */
 export interface TrainOutcome {
   reason: 'done' | 'stopped';
@@ -221,18 +240,19 @@ export interface TrainerStatus {
 /**
  * What the trainer does, as the page calls it (through {@link createTrainer}'s client) and as the worker
  * implements it. Every method rejects with the library's own error classes (code and message kept).
- * The three-stage pipeline will be one more method, `runPipeline(plan, onEvent)`, on the same events.
+ * Checkpoint methods take an optional `run`: a pipeline run's store instead of the single-stage one.
  */
 export interface TrainerApi {
   status(): Promise<TrainerStatus>;
-  /** A fresh model from a preset (the tokenizer given, or trained on the attached data). */
+  /** A fresh model from a preset (the tokenizer given, the built corpus's, or one trained on the attached data). */
   createModel(spec: ModelSpec): Promise<ModelSummary>;
   /**
-   * A checkpoint of the store (default: the current one), with its training state when it has one.
+   * A checkpoint of the store (default: the current one), with its training state when it has one
+   * (a pipeline run's checkpoint resumes through {@link TrainerApi.runPipeline} only).
    * `expect` lists config fields the page relies on: a checkpoint that differs in one (another
    * vocabulary, another width) is refused with a `ConfigError` naming the field, and nothing is loaded.
    */
-  loadCheckpoint(id?: string, expect?: Partial<ModelConfig>): Promise<ModelSummary>;
+  loadCheckpoint(id?: string, expect?: Partial<ModelConfig>, run?: string): Promise<ModelSummary>;
   /**
    * A Hugging Face Llama-architecture model, to continue pre-training from; `signal` cancels a download
    * (it rejects with `AbortedError`, and the model held before stays).
@@ -241,24 +261,48 @@ export interface TrainerApi {
   /** Training data for the next {@link TrainerApi.train} or {@link TrainerApi.evaluate}. */
   attachData(data: TrainingData): Promise<DataSummary>;
   /**
+   * Builds a Forge corpus in the worker (reading the source, the tokenizer, dedup, held-out split, mix)
+   * and keeps it there for {@link TrainerApi.runPipeline} and {@link TrainerApi.evaluateCalls}: only
+   * its summary crosses to the page. Progress at most ~10 times a second, the last always.
+   */
+  buildCorpus(request: CorpusRequest, onProgress?: (progress: CorpusProgress) => void): Promise<CorpusSummary>;
+  /**
    * Trains until `steps` or a stop; resolves then. `pause` and `resume` hold it in between. Saves per
    * the autosave cadence, after the last step, and at a stop.
    */
   train(request: TrainRequest, onEvent?: (event: TrainerEvent) => void): Promise<TrainOutcome>;
-  /** Holds training after the step in progress (resolves once held). */
+  /**
+   * Runs the Hephaestus stages of the plan (base, I, II, III) on the held model and the built corpus,
+   * or resumes a run, into the run's own checkpoint store; resolves at the end or at a stop, and then
+   * holds the run's last checkpoint as the model. `pause`, `resume`, `stop` and `save` work on it: each
+   * stops the pipeline after the step in progress with that state saved (the recipe's pipeline saves
+   * before it stops), and a resume (or a save's carrying on) continues exactly from that checkpoint.
+   */
+  runPipeline(request: PipelineRequest, onEvent?: (event: PipelineRunEvent) => void): Promise<PipelineOutcome>;
+  /** The pipeline runs of this store, each with its record and checkpoints. */
+  listPipelines(): Promise<PipelineRunInfo[]>;
+  /** Deletes a pipeline run: its checkpoints and its record. */
+  deletePipeline(name: string): Promise<void>;
+  /** Holds a run after the step in progress (resolves once held). */
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Ends training after the step in progress, saving it; resolves with that checkpoint. */
+  /** Ends a run after the step in progress, saving it; resolves with that checkpoint. */
   stop(): Promise<CheckpointInfo | undefined>;
   /** Mean loss on the validation tail of the attached data. */
   evaluate(): Promise<{ loss: number; batches: number }>;
   generate(request: GenerateRequest): Promise<GenerateReply>;
+  /** The held model's call for a typed question (function docs, question), decoded and judged as BFCL does. */
+  generateCall(request: CallRequest): Promise<CallReply>;
+  /** BFCL-style per-category accuracy of the held model (default items: the built corpus's held-out functions). */
+  evaluateCalls(request?: CallEvaluationRequest, onProgress?: (progress: CallEvaluationProgress) => void): Promise<CallEvaluation>;
+  /** BFCL items of a question file and its possible-answer file (BFCL's own format), the first `limit`. */
+  readBfclItems(questions: Blob, answers?: Blob, limit?: number): Promise<BfclItem[]>;
   /** Saves the model (and its training state, when training) now; during training, after the step in progress. */
   save(): Promise<CheckpointInfo>;
-  listCheckpoints(): Promise<CheckpointInfo[]>;
-  deleteCheckpoint(id: string): Promise<void>;
+  listCheckpoints(run?: string): Promise<CheckpointInfo[]>;
+  deleteCheckpoint(id: string, run?: string): Promise<void>;
   /** A checkpoint (default: the current one) as a Hugging Face folder in one `.zip`. */
-  exportCheckpoint(id?: string): Promise<Blob>;
-  /** Stores a `.zip` made by {@link TrainerApi.exportCheckpoint} (or any Hugging Face folder zip) as a checkpoint. */
+  exportCheckpoint(id?: string, run?: string): Promise<Blob>;
+  /** Stores a `.zip` made by {@link TrainerApi.exportCheckpoint} (or any Hugging Face folder zip) as a checkpoint (stage `imported`). */
   importCheckpoint(zip: Blob): Promise<CheckpointInfo>;
 }

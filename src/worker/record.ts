@@ -5,6 +5,7 @@
  * @module
  */
 import type { ModelConfig } from '../model/config.js';
+import type { Checkpoint } from '../store/checkpoint.js';
 import type { TrainerState } from '../store/trainer-state.js';
 import type { AdamWState } from '../train/adamw.js';
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from '../train/trainer.js';
@@ -97,4 +98,12 @@ export function readRecordedRun(extra: Record<string, unknown>, source: string):
   const isPair = (pair: unknown) => Array.isArray(pair) && pair.length === 2 && pair.every((value) => typeof value === 'number' || value === null);
   if (!Array.isArray(history) || !history.every(isPair)) throw fail('history', 'must be a list of [step, loss] pairs');
   return { run: record, history: history as [number, number][] };
+}
+
+/** The training state of a checkpoint with its recorded run, or undefined when it has none. */
+export function trainingStateOf(checkpoint: Checkpoint, source: string): TrainingState | undefined {
+  // A pipeline's checkpoint resumes through runPipeline, with its stage plan.
+  if (!checkpoint.trainer || !checkpoint.optimizer || checkpoint.trainer.extra.pipeline !== undefined) return undefined;
+  const { run, history } = readRecordedRun(checkpoint.trainer.extra, `${source}/trainer_state.json`);
+  return { trainer: checkpoint.trainer, optimizer: checkpoint.optimizer as AdamWState, run, history };
 }

@@ -52,7 +52,7 @@ export class TrainingRun {
   private lastSaved: CheckpointInfo | undefined;
   /** Step of the state last saved (or loaded): a stop saves only what is newer. */
   private lastSavedStep: number;
-  private readonly throttle: ProgressThrottle;
+  private readonly throttle: ProgressThrottle<TrainerEvent>;
 
   constructor(parts: RunParts) {
     this.parts = parts;
@@ -205,19 +205,19 @@ export class TrainingRun {
   }
 }
 
-/** Passes `step` events on at most once per interval; the latest one held back is sent by {@link flush}. */
-class ProgressThrottle {
+/** Passes events on at most once per interval; the latest one held back is sent by {@link flush}. */
+export class ProgressThrottle<E> {
   private readonly interval: number;
-  private readonly emit: (event: TrainerEvent) => void;
+  private readonly emit: (event: E) => void;
   private lastSent = -Infinity;
-  private pending: TrainerEvent | undefined;
+  private pending: E | undefined;
 
-  constructor(interval: number, emit: (event: TrainerEvent) => void) {
+  constructor(interval: number, emit: (event: E) => void) {
     this.interval = interval;
     this.emit = emit;
   }
 
-  push(event: TrainerEvent): void {
+  push(event: E): void {
     const now = performance.now();
     if (now - this.lastSent >= this.interval) {
       this.lastSent = now;
@@ -229,10 +229,26 @@ class ProgressThrottle {
   }
 
   flush(): void {
-    if (!this.pending) return;
+    if (this.pending === undefined) return;
     const event = this.pending;
     this.pending = undefined;
     this.lastSent = performance.now();
     this.emit(event);
   }
+}
+
+/**
+ * Hands events to a page's callback without waiting for it; `settled` resolves once every delivery
+ * did, so that a call returns only after the page has seen all its events.
+ */
+export function eventSink<E>(onEvent: ((event: E) => unknown) | undefined): { emit(event: E): void; settled(): Promise<unknown> } {
+  const deliveries = new Set<Promise<unknown>>();
+  return {
+    emit(event) {
+      const delivery = Promise.resolve(onEvent?.(event)).catch(() => undefined);
+      deliveries.add(delivery);
+      void delivery.then(() => deliveries.delete(delivery));
+    },
+    settled: () => Promise.all(deliveries),
+  };
 }

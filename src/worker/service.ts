@@ -1,7 +1,8 @@
 /**
- * The trainer the worker exposes, written once over a {@link CheckpointStore}: in the worker over
- * IndexedDB, in Node (tests, tools) over a folder. It holds one model with its tokenizer (and training
- * state), the attached data, and at most one run.
+ * The trainer the worker exposes, written once over a {@link CheckpointStore} and the pipeline runs'
+ * {@link RunStores}: in the worker over IndexedDB, in Node (tests, tools) over folders. It holds one
+ * model with its tokenizer (and training state), the attached data, the built corpus, and at most one
+ * run (single-stage or pipeline).
  * @module
  */
 import { PRESETS, resolveConfig, type ModelConfig } from '../model/config.js';
@@ -10,24 +11,33 @@ import { generate } from '../model/generate.js';
 import { LlamaModel } from '../model/model.js';
 import { countParams } from '../model/params.js';
 import type { BackendInfo } from '../runtime/backend.js';
-import { checkpointFiles, parseCheckpoint, type Checkpoint, type CheckpointFiles } from '../store/checkpoint.js';
+import { loadBfclItems, type BfclItem } from '../eval/bfcl/items.js';
+import { buildCorpusFromSpec, type BuiltCorpus, type CorpusProgress, type CorpusSummary } from '../recipe/corpus-spec.js';
+import { checkpointFiles, parseCheckpoint } from '../store/checkpoint.js';
 import { exportZip } from '../store/export.js';
 import type { CheckpointInfo, CheckpointStore } from '../store/store.js';
 import { trainBpeTokenizer } from '../tokenizer/bpe-trainer.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import type { AdamWState } from '../train/adamw.js';
 import { Trainer } from '../train/trainer.js';
 import { CheckpointError, ConfigError, InputError, errorMessage, throwIfAborted } from '../util/errors.js';
 import { unzipFiles } from '../util/zip.js';
+import { answerQuestion, evaluateCalls } from './calls.js';
 import { AttachedData } from './data.js';
-import { fitVocabulary, hfSourceFiles } from './hf-load.js';
+import { checkTokenizerFits, fitVocabulary, hfSourceFiles, parseJsonObject, withoutTraining } from './hf-load.js';
+import { PipelineSession } from './pipeline-run.js';
+import { prepareFreshRun, prepareResumedRun, runTokenizer, type PreparedRun } from './pipeline-setup.js';
 import type {
-  DataSummary, GenerateReply, GenerateRequest, HfSource, LoadOptions, ModelSpec, ModelSummary, ServiceOptions, TrainerApi,
+  DataSummary, GenerateReply, GenerateRequest, HfSource, LoadOptions, ModelSpec, ModelSummary, PipelineRunEvent, ServiceOptions, TrainerApi,
   TrainerEvent, TrainerStatus, TrainingData, TrainOutcome, TrainRequest,
 } from './protocol.js';
-import { readRecordedRun, recordFor, type TrainingState } from './record.js';
-import { TrainingRun } from './run.js';
+import type {
+  CallEvaluation, CallEvaluationProgress, CallEvaluationRequest, CallReply, CallRequest, CorpusRequest, PipelineOutcome, PipelineRequest,
+  PipelineRunInfo,
+} from './recipe-protocol.js';
+import { recordFor, trainingStateOf, type TrainingState } from './record.js';
+import { ProgressThrottle, TrainingRun, eventSink } from './run.js';
+import { RunStoreCache, checkRunName, listRuns, removeRun, type RunStores } from './runs.js';
 
 /** The model the service holds. */
 interface Held {
@@ -43,14 +53,18 @@ export class TrainerService implements TrainerApi {
   readonly store: CheckpointStore;
   readonly backend: BackendInfo;
   private readonly options: ServiceOptions;
+  private readonly runs: RunStoreCache;
   private held: Held | undefined;
   private attached: AttachedData | undefined;
-  private run: TrainingRun | undefined;
+  private built: BuiltCorpus | undefined;
+  private run: TrainingRun | PipelineSession | undefined;
 
-  constructor(store: CheckpointStore, backend: BackendInfo, options: ServiceOptions = {}) {
+  /** @param runs where pipeline runs keep their checkpoints; without it `runPipeline` is refused */
+  constructor(store: CheckpointStore, backend: BackendInfo, options: ServiceOptions = {}, runs?: RunStores) {
     this.store = store;
     this.backend = backend;
     this.options = options;
+    this.runs = new RunStoreCache(runs);
   }
 
   async status(): Promise<TrainerStatus> {
@@ -63,13 +77,16 @@ export class TrainerService implements TrainerApi {
   async createModel(spec: ModelSpec): Promise<ModelSummary> {
     this.checkIdle('create a model');
     const base = resolveConfig(spec.preset, spec.overrides ?? {});
-    const given = spec.tokenizer && 'tokenizerJson' in spec.tokenizer ? spec.tokenizer : undefined;
+    const given = spec.tokenizer && typeof spec.tokenizer === 'object' && 'tokenizerJson' in spec.tokenizer ? spec.tokenizer : undefined;
     let tokenizer: Tokenizer;
-    if (given) {
+    if (spec.tokenizer === 'corpus') {
+      if (!this.built) throw new InputError('tokenizer', 'build a corpus first: its tokenizer is asked for');
+      tokenizer = this.built.tokenizer;
+    } else if (given) {
       tokenizer = await loadTokenizer(given);
     } else {
       if (!this.attached) throw new InputError('tokenizer', 'attach data first (the tokenizer is trained on it), or give tokenizer files');
-      const vocabSize = (spec.tokenizer && 'vocabSize' in spec.tokenizer ? spec.tokenizer.vocabSize : undefined) ?? PRESETS[spec.preset].vocabSize;
+      const vocabSize = (typeof spec.tokenizer === 'object' && 'vocabSize' in spec.tokenizer ? spec.tokenizer.vocabSize : undefined) ?? PRESETS[spec.preset].vocabSize;
       tokenizer = await trainBpeTokenizer(this.attached.texts, { vocabSize });
     }
     const config = { ...base, vocabSize: tokenizer.vocabSize };
@@ -77,10 +94,15 @@ export class TrainerService implements TrainerApi {
     return this.hold({ model, tokenizer, summary: summaryOf(config, { kind: 'preset', preset: spec.preset }, 0, false) });
   }
 
-  async loadCheckpoint(id?: string, expect: Partial<ModelConfig> = {}): Promise<ModelSummary> {
+  async loadCheckpoint(id?: string, expect: Partial<ModelConfig> = {}, run?: string): Promise<ModelSummary> {
     this.checkIdle('load a checkpoint');
-    const { info, files } = await this.store.load(id);
-    const source = this.store.backend.describe(info.id);
+    return this.holdCheckpoint(this.storeOf(run), id, expect, run);
+  }
+
+  /** Holds a checkpoint of `store` as the model (see {@link loadCheckpoint}); `run` names a pipeline run's store. */
+  private async holdCheckpoint(store: CheckpointStore, id: string | undefined, expect: Partial<ModelConfig>, run: string | undefined): Promise<ModelSummary> {
+    const { info, files } = await store.load(id);
+    const source = store.backend.describe(info.id);
     const checkpoint = parseCheckpoint(files, source);
     for (const [field, value] of Object.entries(expect) as [keyof ModelConfig, unknown][]) {
       if (checkpoint.config[field] !== value) {
@@ -91,9 +113,8 @@ export class TrainerService implements TrainerApi {
     checkTokenizerFits(tokenizer, checkpoint.config, source);
     const training = trainingStateOf(checkpoint, source);
     const model = LlamaModel.create(checkpoint.config, { weights: checkpoint.weights });
-    return this.hold({
-      model, tokenizer, training, summary: summaryOf(checkpoint.config, { kind: 'checkpoint', id: info.id }, checkpoint.trainer?.step ?? 0, !!training),
-    });
+    const from = run === undefined ? { kind: 'checkpoint' as const, id: info.id } : { kind: 'checkpoint' as const, id: info.id, run };
+    return this.hold({ model, tokenizer, training, summary: summaryOf(checkpoint.config, from, info.step, !!training) });
   }
 
   async loadHuggingFace(source: HfSource, options: LoadOptions = {}): Promise<ModelSummary> {
@@ -103,7 +124,7 @@ export class TrainerService implements TrainerApi {
     throwIfAborted(signal, `loading ${name}`);
     if (!files.has('tokenizer_config.json')) files.set('tokenizer_config.json', new TextEncoder().encode('{}'));
     if (!files.has('config.json')) throw new CheckpointError(`${name}: missing config.json`);
-    fromHfConfig(parseJson(files.get('config.json')!, `${name}/config.json`), `${name}/config.json`);
+    fromHfConfig(parseJsonObject(files.get('config.json')!, `${name}/config.json`), `${name}/config.json`);
     const checkpoint = parseCheckpoint(withoutTraining(files), name);
     // A base model's tokenizer gets our special tokens appended; the embedding grows to fit.
     const tokenizer = await loadTokenizer(checkpoint.tokenizer, { missingSpecialTokens: 'add' });
@@ -116,6 +137,22 @@ export class TrainerService implements TrainerApi {
     this.checkIdle('attach data');
     this.attached = await AttachedData.read(data);
     return this.attached.summary(this.held?.tokenizer);
+  }
+
+  async buildCorpus(request: CorpusRequest, onProgress?: (progress: CorpusProgress) => void): Promise<CorpusSummary> {
+    this.checkIdle('build a corpus');
+    const { tokenizer: choice = { vocabSize: 1024 }, ...spec } = request;
+    const tokenizer = choice === 'model' ? this.requireModel().tokenizer : 'run' in choice ? await runTokenizer(this.runStore(choice.run)) : undefined;
+    const sink = eventSink(onProgress);
+    const throttle = new ProgressThrottle(this.options.progressIntervalMs ?? 100, sink.emit);
+    try {
+      const vocabSize = typeof choice === 'object' && 'vocabSize' in choice ? choice.vocabSize : undefined;
+      this.built = await buildCorpusFromSpec(spec, { tokenizer, vocabSize, onProgress: (p) => throttle.push(p) });
+      return this.built.summary;
+    } finally {
+      throttle.flush();
+      await sink.settled();
+    }
   }
 
   async train(request: TrainRequest, onEvent?: (event: TrainerEvent) => void): Promise<TrainOutcome> {
@@ -145,13 +182,7 @@ export class TrainerService implements TrainerApi {
         throw new CheckpointError(`trainer_state.json: field "batchSource": ${errorMessage(error)}`);
       }
     }
-    // Deliveries are awaited before the call returns, so the page sees every event before the outcome.
-    const deliveries = new Set<Promise<unknown>>();
-    const emit = (event: TrainerEvent) => {
-      const delivery = Promise.resolve(onEvent?.(event)).catch(() => undefined);
-      deliveries.add(delivery);
-      void delivery.then(() => deliveries.delete(delivery));
-    };
+    const sink = eventSink(onEvent);
     const save = async (step: number, loss: number) => {
       const files = await checkpointFiles(held.model, held.tokenizer.toFiles(), {
         trainer: { step, skippedSteps: trainer.skippedSteps, batchSource: source.state(), extra: { run: { ...record }, history } },
@@ -160,7 +191,7 @@ export class TrainerService implements TrainerApi {
       return this.store.save(files, { step, loss, stage: record.stage });
     };
     this.run = new TrainingRun({
-      trainer, source, evalBatches, evalEvery: record.evalEvery, stage: record.stage, autosave: request.autosave ?? {}, save, emit,
+      trainer, source, evalBatches, evalEvery: record.evalEvery, stage: record.stage, autosave: request.autosave ?? {}, save, emit: sink.emit,
       progressIntervalMs: this.options.progressIntervalMs ?? 100, onStep: (step, loss) => history.push([step, loss]),
     });
     try {
@@ -179,8 +210,42 @@ export class TrainerService implements TrainerApi {
     } finally {
       this.run = undefined;
       trainer.dispose();
-      await Promise.all(deliveries);
+      await sink.settled();
     }
+  }
+
+  async runPipeline(request: PipelineRequest, onEvent?: (event: PipelineRunEvent) => void): Promise<PipelineOutcome> {
+    this.checkIdle('start a pipeline');
+    const name = checkRunName(request.name);
+    const store = this.runStore(name);
+    const sink = eventSink(onEvent);
+    try {
+      const prepared: PreparedRun = request.resume
+        ? await prepareResumedRun(request, store, this.built, (progress) => sink.emit({ kind: 'corpus', progress }))
+        : await prepareFreshRun(request, store, this.held, this.built);
+      this.built = prepared.built;
+      const session = new PipelineSession({
+        input: { base: prepared.base, corpus: prepared.built.corpus, plan: prepared.plan, store, generalText: prepared.built.generalText, seed: request.seed ?? prepared.record.seed },
+        resumeFrom: prepared.resumeFrom, emit: sink.emit, progressIntervalMs: this.options.progressIntervalMs ?? 100,
+        // Paused or ended, the run's last checkpoint is the model (for generate, calls, export).
+        onHold: async (checkpoint) => {
+          await this.holdCheckpoint(store, checkpoint.id, {}, name);
+        },
+      });
+      this.run = session;
+      return await session.run().finally(() => { this.run = undefined; });
+    } finally {
+      await sink.settled();
+    }
+  }
+
+  async listPipelines(): Promise<PipelineRunInfo[]> {
+    return listRuns(await this.runs.names(), (name) => this.runStore(name));
+  }
+
+  async deletePipeline(name: string): Promise<void> {
+    if (this.run instanceof PipelineSession) throw new InputError('trainer', `cannot delete pipeline run "${name}" while a pipeline runs: stop it first`);
+    await removeRun(this.runStore(checkRunName(name)));
   }
 
   async pause(): Promise<void> {
@@ -220,7 +285,34 @@ export class TrainerService implements TrainerApi {
     return { text: tokenizer.decode(result.tokens), tokens: result.tokens, stopReason: result.stopReason };
   }
 
+  async generateCall(request: CallRequest): Promise<CallReply> {
+    this.checkIdle('generate', ['paused']);
+    const { model, tokenizer } = this.requireModel();
+    return answerQuestion(model, tokenizer, request);
+  }
+
+  async evaluateCalls(request: CallEvaluationRequest = {}, onProgress?: (progress: CallEvaluationProgress) => void): Promise<CallEvaluation> {
+    this.checkIdle('evaluate', ['paused']);
+    const { model, tokenizer } = this.requireModel();
+    const sink = eventSink(onProgress);
+    try {
+      return await evaluateCalls(model, tokenizer, request, this.built?.corpus, sink.emit);
+    } finally {
+      await sink.settled();
+    }
+  }
+
+  async readBfclItems(questions: Blob, answers?: Blob, limit?: number): Promise<BfclItem[]> {
+    const items = await loadBfclItems(questions, answers ?? []);
+    return items.slice(0, limit ?? items.length);
+  }
+
   async save(): Promise<CheckpointInfo> {
+    if (this.run instanceof PipelineSession) {
+      const info = await this.run.save();
+      if (!info) throw new InputError('trainer', 'the pipeline run has trained no step to save yet');
+      return info;
+    }
     if (this.run) {
       const info = await this.run.save();
       if (info) return info;
@@ -233,17 +325,18 @@ export class TrainerService implements TrainerApi {
     return this.store.save(files, { step: held.summary.step, stage: training?.run.stage ?? 'train', loss: training?.history.at(-1)?.[1] });
   }
 
-  listCheckpoints(): Promise<CheckpointInfo[]> {
-    return this.store.list();
+  listCheckpoints(run?: string): Promise<CheckpointInfo[]> {
+    return this.storeOf(run).list();
   }
 
-  deleteCheckpoint(id: string): Promise<void> {
-    return this.store.delete(id);
+  deleteCheckpoint(id: string, run?: string): Promise<void> {
+    return this.storeOf(run).delete(id);
   }
 
-  async exportCheckpoint(id?: string): Promise<Blob> {
-    const { info, files } = await this.store.load(id);
-    const zip = exportZip(files, this.store.backend.describe(info.id), `hephaestus-${info.id}`);
+  async exportCheckpoint(id?: string, run?: string): Promise<Blob> {
+    const store = this.storeOf(run);
+    const { info, files } = await store.load(id);
+    const zip = exportZip(files, store.backend.describe(info.id), `hephaestus-${run === undefined ? '' : `${run}-`}${info.id}`);
     return new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
   }
 
@@ -253,7 +346,7 @@ export class TrainerService implements TrainerApi {
     const checkpoint = parseCheckpoint(files, name);
     await loadTokenizer(checkpoint.tokenizer, { missingSpecialTokens: 'error' });
     trainingStateOf(checkpoint, name);
-    return this.store.save(files, { step: checkpoint.trainer?.step ?? 0, stage: 'import' });
+    return this.store.save(files, { step: checkpoint.trainer?.step ?? 0, stage: 'imported' });
   }
 
   /** Frees the model (the store and its data stay). */
@@ -273,7 +366,16 @@ export class TrainerService implements TrainerApi {
     return this.held;
   }
 
-  private requireRun(what: string): TrainingRun {
+  /** The single-stage store, or the store of pipeline run `run`. */
+  private storeOf(run: string | undefined): CheckpointStore {
+    return run === undefined ? this.store : this.runStore(checkRunName(run));
+  }
+
+  private runStore(name: string): CheckpointStore {
+    return this.runs.store(name);
+  }
+
+  private requireRun(what: string): TrainingRun | PipelineSession {
     if (!this.run) throw new InputError('trainer', `cannot ${what}: no training in progress`);
     return this.run;
   }
@@ -292,31 +394,3 @@ function describeSource(summary: ModelSummary): string {
   return source.kind === 'preset' ? `a fresh ${source.preset} model` : source.kind === 'checkpoint' ? `checkpoint ${source.id}` : source.name;
 }
 
-/** The training state of a checkpoint with its recorded run, or undefined when it has none. */
-function trainingStateOf(checkpoint: Checkpoint, source: string): TrainingState | undefined {
-  if (!checkpoint.trainer || !checkpoint.optimizer) return undefined;
-  const { run, history } = readRecordedRun(checkpoint.trainer.extra, `${source}/trainer_state.json`);
-  return { trainer: checkpoint.trainer, optimizer: checkpoint.optimizer as AdamWState, run, history };
-}
-
-function checkTokenizerFits(tokenizer: Tokenizer, config: ModelConfig, source: string): void {
-  if (tokenizer.vocabSize > config.vocabSize) {
-    throw new CheckpointError(`${source}/config.json: field "vocab_size" is ${config.vocabSize}, but tokenizer.json has ${tokenizer.vocabSize} tokens`);
-  }
-}
-
-/** Plain top-level files only, without our training state unless `keepTraining`. */
-function withoutTraining(files: Map<string, Uint8Array>, keepTraining = false): CheckpointFiles {
-  const training = new Set(['trainer_state.json', 'optimizer.safetensors']);
-  return new Map([...files].filter(([name]) => /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && (keepTraining || !training.has(name))));
-}
-
-function parseJson(bytes: Uint8Array, source: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch (error) {
-    throw new CheckpointError(`${source}: invalid JSON (${errorMessage(error)})`);
-  }
-  throw new CheckpointError(`${source}: must be a JSON object`);
-}

@@ -11,6 +11,7 @@ import { unzipFiles } from '../../src/util/zip.js';
 import { createTrainer, type CreateTrainerOptions, type TrainerClient } from '../../src/worker/client.js';
 import type { ModelSpec, TrainerEvent, TrainRequest } from '../../src/worker/protocol.js';
 import { BackendError, CheckpointError, ConfigError, InputError } from '../../src/util/errors.js';
+import { describeGaps, watchPage } from './page-gaps.js';
 
 const texts = syntheticCorpus({ documents: 40, seed: 5 }).map((document) => document.text);
 const N = 2;
@@ -35,20 +36,6 @@ async function exportedWeights(trainer: TrainerClient): Promise<Map<string, Floa
   return new Map([...decodeSafetensors(files.get('model.safetensors')!)].map(([name, tensor]) => [name, tensor.data]));
 }
 
-/** Firing times of a 16 ms page timer, until `stop` is called. */
-function pageTimer(): { stop(): number[] } {
-  const firings: number[] = [];
-  const timer = setInterval(() => firings.push(performance.now()), 16);
-  return { stop: () => { clearInterval(timer); return firings; } };
-}
-
-/** p50 / p99 / max of the gaps between firings, as text. */
-function gapStats(firings: number[]): string {
-  const gaps = firings.slice(1).map((time, i) => time - firings[i]).sort((a, b) => a - b);
-  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))].toFixed(1);
-  return `${gaps.length} gaps, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${gaps.at(-1)!.toFixed(1)} ms`;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('trainer worker in Chromium', () => {
@@ -58,10 +45,10 @@ describe('trainer worker in Chromium', () => {
     expect(straight.backend.name).toBe('webgpu');
     await straight.createModel(spec);
     // The same timer with the worker idle, for comparison: on a shared machine both include its load.
-    const idle = pageTimer();
+    const idle = watchPage();
     await sleep(2000);
-    const idleFirings = idle.stop();
-    const timer = pageTimer();
+    const idleGaps = idle.stop();
+    const timer = watchPage();
     const steps: TrainerEvent[] = [];
     const stepTimes: number[] = [];
     const marks: { at: number; what: string }[] = [];
@@ -71,17 +58,24 @@ describe('trainer worker in Chromium', () => {
       steps.push(event);
       stepTimes.push(performance.now());
     });
-    const firings = timer.stop();
-    console.info(`page timer, 16 ms: worker idle ${gapStats(idleFirings)}; worker training ${2 * N} steps ${gapStats(firings)}`);
+    const gaps = timer.stop();
+    const { firings } = gaps;
+    console.info(`page timer, 16 ms: worker idle ${describeGaps(idleGaps)}; worker training ${2 * N} steps ${describeGaps(gaps)}`);
     const longest = firings.slice(1).map((time, i) => ({ gap: time - firings[i], at: time })).sort((a, b) => b.gap - a.gap).slice(0, 5);
     const after = (at: number) => marks.filter((mark) => mark.at < at).at(-1)?.what ?? 'start';
     // The first step compiles every pipeline (on SwiftShader: CPU work in the GPU process).
-    console.info(`page timer after the first step's event: ${gapStats(firings.filter((time) => time > stepTimes[0]))}`);
+    const later = firings.filter((time) => time > stepTimes[0]);
+    const afterFirst = later.slice(1).map((time, i) => time - later[i]);
+    console.info(`page timer after the first step's event: max gap ${Math.max(0, ...afterFirst).toFixed(1)} ms over ${afterFirst.length} gaps`);
     console.info(`longest gaps: ${longest.map(({ gap, at }) => `${gap.toFixed(0)} ms after event "${after(at - gap)}"`).join(', ')}`);
     // The page kept running during every step: the timer fired between any two step events.
     for (let i = 1; i < stepTimes.length; i++) {
       expect(firings.some((time) => time > stepTimes[i - 1] && time < stepTimes[i]), `timer fired during step ${i + 1}`).toBe(true);
     }
+    // No gap of 100 ms or more is the page's own work: none lies in a long task of the page (the page
+    // only receives ~10 small events a second). Gaps outside any task are the thread waiting for a core:
+    // on a shared 2-core machine their maximum follows the load (logged, not asserted).
+    expect(gaps.over100InLongTask, describeGaps(gaps)).toBe(0);
     expect(whole.reason).toBe('done');
     expect(steps.at(-1)).toMatchObject({ type: 'step', step: 2 * N, totalSteps: 2 * N, stage: 'train' });
     const straightWeights = await exportedWeights(straight);
@@ -144,7 +138,7 @@ describe('trainer worker in Chromium', () => {
     const zip = await trainer.exportCheckpoint();
     expect(zip.type).toBe('application/zip');
     const imported = await trainer.importCheckpoint(zip);
-    expect(imported).toMatchObject({ stage: 'import', step: 0, current: true });
+    expect(imported).toMatchObject({ stage: 'imported', step: 0, current: true });
     const base = await trainer.loadHuggingFace({ kind: 'zip', zip, name: 'exported.zip' });
     expect(base).toMatchObject({ source: { kind: 'huggingface', name: 'exported.zip' }, resumable: false });
     const prompt = '<|user|>Convert 10 USD to EUR<|end|>';

@@ -1,19 +1,22 @@
 /**
  * The Data section: the source (embedded sample, the shared data folder, or the user's own files by
  * drag and drop), the Forge options (vocabulary, seed, held-out fraction, Stage I ratio), the build
- * with its progress, and the composition charts. A bad file gives the reader's message (file and
- * line) and leaves the page as it was.
+ * in the worker with its progress, and the composition charts. A bad file gives the reader's message
+ * (file and line) and leaves the page as it was.
  */
-import { proxy, type Remote } from 'comlink';
-import type { CorpusSource, CorpusSpec, CorpusSummary, DemoWorkerApi } from '../worker/api.js';
+import type { CorpusRequest, CorpusSource, CorpusSummary } from 'hephaestus-web/worker';
 import { barChart } from './charts.js';
-import { byId, dropZone, numberField, showError } from './dom.js';
+import { byId, dropZone, numberField, perFrame, showError, type TrainerHolder } from './dom.js';
+
+/** Share of the general-text documents held out for the general-text benchmark. */
+const GENERAL_FRACTION = 0.1;
+
+/** The folder's files with their paths under it, as the Forge source and the playground's BFCL samples take them. */
+export type FolderFiles = { path: string; file: File }[];
 
 /** Wires the Data section; `onBuilt` runs after each successful build, `onFolder` when a data folder is chosen. */
-export function setupData(
-  worker: Remote<DemoWorkerApi>, onBuilt: (summary: CorpusSummary) => void, onFolder: (folder: { path: string; file: File }[]) => void,
-): void {
-  let folder: { path: string; file: File }[] = [];
+export function setupData(holder: TrainerHolder, onBuilt: (summary: CorpusSummary) => void, onFolder: (folder: FolderFiles) => void): void {
+  let folder: FolderFiles = [];
   let files: File[] = [];
   const chosen = byId('files-chosen');
   const pick = (value: string) => {
@@ -57,26 +60,29 @@ export function setupData(
     }
     return { kind: 'sample', documents: numberField('sample-size', 'Documents') };
   };
-  const spec = (): CorpusSpec => ({
-    source: source(), seed: numberField('seed', 'Seed'), vocabSize: numberField('vocab-size', 'Vocabulary'),
-    ratio: ratio(), evalFraction: numberField('eval-fraction', 'Held-out fraction', false),
+  const request = (): CorpusRequest => ({
+    source: source(), seed: numberField('seed', 'Seed'), tokenizer: holder.base ? 'model' : { vocabSize: numberField('vocab-size', 'Vocabulary') },
+    ratio: ratio(), evalFraction: numberField('eval-fraction', 'Held-out fraction', false), generalFraction: GENERAL_FRACTION,
   });
 
   const button = byId<HTMLButtonElement>('build');
   const bar = byId<HTMLProgressElement>('build-progress');
   const status = byId('build-status');
+  const showProgress = perFrame((p: { phase: string; detail: string; fraction: number }) => {
+    bar.value = p.fraction;
+    status.textContent = `${p.phase}: ${p.detail}`;
+  });
   const build = async () => {
     showError('data-error', undefined);
     button.disabled = true;
     try {
-      const summary = await worker.buildCorpus(spec(), proxy((p) => {
-        bar.value = p.fraction;
-        status.textContent = `${p.phase}: ${p.detail}`;
-      }));
+      const summary = await holder.trainer.buildCorpus(request(), showProgress);
+      showProgress.flush();
       drawCorpus(summary);
       status.textContent = `Built: ${summary.report.tokens.toLocaleString('en')} Stage I tokens.`;
       onBuilt(summary);
     } catch (error) {
+      showProgress.flush();
       showError('data-error', error);
       status.textContent = 'The build stopped; nothing was changed.';
     } finally {
@@ -96,8 +102,9 @@ function drawCorpus(summary: CorpusSummary): void {
   byId('corpus-facts').textContent = `${summary.label}: ${summary.documents} documents, vocabulary ${summary.vocabSize}; ` +
     `dedup removed ${summary.dedup.removedExact} exact and ${summary.dedup.removedNear} near duplicates. ` +
     `Stage I ${stageTokens.stage1.toLocaleString('en')} tokens (agent ${share('agent')}, code ${share('code')}, text ${share('text')}), ` +
-    `Stage II ${stageTokens.stage2.toLocaleString('en')}, Stage III ${stageTokens.stage3.toLocaleString('en')}. ` +
-    `Leakage check: ${summary.leakageClean ? 'clean' : 'held-out data found in training (see the console)'}. ${summary.notes.join('; ')}`;
+    `Stage II ${stageTokens.stage2.toLocaleString('en')}, Stage III ${stageTokens.stage3.toLocaleString('en')}; ` +
+    `${summary.generalDocuments} general-text documents held out for the general benchmark. ` +
+    `Leakage check: ${summary.leakageClean ? 'clean' : 'held-out data found in training'}. ${summary.notes.join('; ')}`;
   barChart(byId('chart-groups'), report.byGroup.map((entry) => entry.name), report.byGroup.map((entry) => entry.tokens), 'tokens');
   // One source (the sample) says little: then its document kinds are drawn instead.
   const bySource = report.bySource.length > 1;

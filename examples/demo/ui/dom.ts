@@ -1,4 +1,15 @@
-/** Small DOM helpers of the demo page. */
+/** Small DOM helpers of the demo page, and the trainer the sections share. */
+import type { TrainerClient } from 'hephaestus-web/worker';
+
+/** The trainer the sections use (replaced when the visitor switches to the CPU), and what the next run starts from. */
+export interface TrainerHolder {
+  readonly trainer: TrainerClient;
+  /**
+   * An imported checkpoint loaded as the base of the next run: the corpus is then built with its
+   * tokenizer, and Start trains it instead of a fresh preset. Absent: a fresh preset.
+   */
+  base?: string;
+}
 
 /** The element with `id` (the page's markup defines every id the code uses). */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -30,7 +41,7 @@ export function showError(id: string, error: unknown): void {
   byId(id).textContent = error === undefined ? '' : messageOf(error);
 }
 
-/** The message of a thrown value (comlink passes worker errors as `Error`s). */
+/** The message of a thrown value (the worker's errors arrive as the library's error classes). */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -85,4 +96,33 @@ export function dropZone(zone: HTMLElement, input: HTMLInputElement, onFiles: (f
     input.value = '';
     if (files.length > 0) onFiles(files);
   });
+}
+
+/** A drawing that runs at most once per animation frame; `flush` draws what is pending now. */
+export interface FrameDraw<T> {
+  (value: T): void;
+  flush(): void;
+}
+
+/**
+ * Runs `draw` once per animation frame at most, with the latest value given since the last frame:
+ * events that come faster than the screen refreshes cost one DOM update, not one each.
+ */
+export function perFrame<T>(draw: (value: T) => void): FrameDraw<T> {
+  let pending: { value: T } | undefined;
+  const flush = () => {
+    if (!pending) return;
+    const { value } = pending;
+    pending = undefined;
+    draw(value);
+  };
+  const schedule = (value: T) => {
+    if (pending) {
+      pending.value = value;
+      return;
+    }
+    pending = { value };
+    requestAnimationFrame(flush);
+  };
+  return Object.assign(schedule, { flush });
 }

@@ -1,11 +1,12 @@
 /**
- * The Playground: function docs (the sample tools or pasted JSON), a question, the generated call, its
- * parse and its BFCL-style verdict against an expected answer; and plain text completion.
+ * The Playground: function docs (the sample tools, BFCL items of the data folder, or pasted JSON), a
+ * question, the generated call, its parse and its BFCL-style verdict against an expected answer; and
+ * plain text completion. The model answers in the worker.
  */
-import type { Remote } from 'comlink';
-import { loadBfclAnswers, readBfclQuestions } from '../../../src/index.js';
-import type { DemoWorkerApi } from '../worker/api.js';
-import { byId, el, numberField, showError } from './dom.js';
+import { SAMPLE_TOOLS } from 'hephaestus-web';
+import type { CallReply } from 'hephaestus-web/worker';
+import type { FolderFiles } from './data.js';
+import { byId, el, numberField, showError, type TrainerHolder } from './dom.js';
 
 /** A choice of the function-docs list: docs, and for BFCL items their question and possible answer. */
 interface Sample {
@@ -22,14 +23,14 @@ const BFCL_ANSWERS = 'bfcl/possible_answer/BFCL_v4_simple_python.json';
 
 /** The playground's list of function docs; BFCL items join it when the data folder is chosen. */
 export interface PlaygroundView {
-  offerBfcl(folder: { path: string; file: File }[]): Promise<void>;
+  offerBfcl(folder: FolderFiles): Promise<void>;
 }
 
 /** Wires the Playground section. */
-export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<PlaygroundView> {
+export function setupPlayground(holder: TrainerHolder): PlaygroundView {
   const pick = byId<HTMLSelectElement>('function-pick');
   const docs = byId<HTMLTextAreaElement>('functions-json');
-  const samples: Sample[] = await worker.sampleFunctions();
+  const samples: Sample[] = SAMPLE_TOOLS.map((fn) => ({ name: fn.name, json: JSON.stringify(fn, null, 2) }));
   for (const sample of samples) pick.append(el('option', sample.name, { value: sample.name }));
   const choose = () => {
     const sample = samples.find((s) => s.name === pick.value);
@@ -48,15 +49,15 @@ export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<Pl
     ask.disabled = true;
     byId('verdict').textContent = 'generating…';
     try {
-      const result = await worker.playground({
+      const reply = await holder.trainer.generateCall({
         functionsJson: docs.value, question: byId<HTMLInputElement>('question').value,
         answerJson: byId<HTMLTextAreaElement>('answer-json').value, maxNewTokens: 48,
       });
-      byId('generated').textContent = result.response || '(nothing: the model ended its turn at once)';
-      byId('parsed').textContent = result.parse;
+      byId('generated').textContent = reply.response || '(nothing: the model ended its turn at once)';
+      byId('parsed').textContent = reply.decoded.ok ? JSON.stringify(reply.decoded.calls, null, 1) : `not a call: ${reply.decoded.problem}`;
       const verdict = byId('verdict');
-      verdict.textContent = result.verdict ?? 'no expected answer given';
-      verdict.className = result.verdict === 'valid' ? 'valid' : result.verdict ? 'invalid' : '';
+      verdict.textContent = verdictText(reply);
+      verdict.className = reply.verdict === null ? '' : reply.verdict.valid ? 'valid' : 'invalid';
     } catch (error) {
       byId('verdict').textContent = '';
       showError('playground-error', error);
@@ -71,7 +72,8 @@ export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<Pl
     complete.disabled = true;
     try {
       const prompt = byId<HTMLInputElement>('completion-prompt').value;
-      byId('completion').textContent = prompt + (await worker.complete(prompt, numberField('seq-len', 'Sequence')));
+      const reply = await holder.trainer.generate({ prompt, maxNewTokens: numberField('seq-len', 'Sequence'), stopAtEnd: true });
+      byId('completion').textContent = prompt + reply.text;
     } catch (error) {
       showError('playground-error', error);
     } finally {
@@ -82,17 +84,14 @@ export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<Pl
   return {
     offerBfcl: async (folder) => {
       const questions = folder.find((entry) => entry.path === BFCL_QUESTIONS)?.file;
-      const answersFile = folder.find((entry) => entry.path === BFCL_ANSWERS)?.file;
-      if (!questions || !answersFile) return;
+      const answers = folder.find((entry) => entry.path === BFCL_ANSWERS)?.file;
+      if (!questions || !answers) return;
       try {
-        const answers = await loadBfclAnswers(answersFile, { name: BFCL_ANSWERS });
-        let added = 0;
-        for await (const question of readBfclQuestions(questions, { name: BFCL_QUESTIONS })) {
-          if (added++ >= BFCL_SAMPLES) break;
+        for (const item of await holder.trainer.readBfclItems(questions, answers, BFCL_SAMPLES)) {
           const sample: Sample = {
-            name: `BFCL ${question.id}`, json: JSON.stringify(question.functions, null, 2),
-            question: question.turns[0]?.find((message) => message.role === 'user')?.content ?? '',
-            answer: JSON.stringify(answers.get(question.id)?.groundTruth ?? []),
+            name: `BFCL ${item.id}`, json: JSON.stringify(item.question.functions, null, 2),
+            question: item.question.turns[0]?.find((message) => message.role === 'user')?.content ?? '',
+            answer: JSON.stringify(item.groundTruth),
           };
           samples.push(sample);
           pick.append(el('option', sample.name, { value: sample.name }));
@@ -102,4 +101,10 @@ export async function setupPlayground(worker: Remote<DemoWorkerApi>): Promise<Pl
       }
     },
   };
+}
+
+function verdictText(reply: CallReply): string {
+  if (reply.verdict === null) return 'no expected answer given';
+  if (reply.verdict.valid) return 'valid';
+  return `invalid: ${reply.verdict.errorType ?? ''} ${reply.verdict.error ?? ''}`.trim();
 }

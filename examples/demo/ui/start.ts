@@ -2,7 +2,7 @@
  * The first screen's WebGPU check: the adapter and the limits that matter for training, or a clear
  * message when WebGPU is missing, with the CPU fallback.
  */
-import type { BackendInfo } from '../../../src/index.js';
+import type { BackendInfo } from 'hephaestus-web/worker';
 import { byId, el, formatBytes } from './dom.js';
 
 /** What the main thread sees of WebGPU (the worker asks again for itself). */

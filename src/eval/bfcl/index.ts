@@ -25,5 +25,7 @@ export type { Proportion, CategoryAccuracy, PartialMeasures, BfclSummary, HeldOu
 export { evaluateFunctionCalling, greedyResponder } from './runner.js';
 export type { EvaluateOptions, EvaluationProgress, FunctionCallingEvaluation, ResponseModel, RespondOptions, RunVerdict } from './runner.js';
 export { checkOutputs, checkOutputFiles } from './check-outputs.js';
+export { heldOutItems, questionItem } from './corpus-items.js';
+export type { QuestionInput } from './corpus-items.js';
 export type { CheckOutputsOptions, CheckedOutputs, OutputFiles } from './check-outputs.js';
 export { verdictJsonLine, formatBfclSummary, formatEvaluationReport, formatCheckReport } from './report.js';

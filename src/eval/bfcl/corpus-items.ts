@@ -1,16 +1,23 @@
 /**
- * Function-calling pieces of the demo worker: BFCL-style items made from the corpus's held-out
- * instruction documents (their tools, request and calls, read back from the chat rendering), and the
- * playground's request (pasted function docs, a question, an optional BFCL possible answer).
+ * BFCL-style items made on the spot: from a Forge corpus's held-out instruction documents (their
+ * tools, request and calls, read back from the chat rendering), and from a question typed into a page
+ * (function docs as JSON, the question, and optionally a BFCL possible answer).
+ *
+ * Browser-safe.
+ * @module
  */
-import {
-  CHAT_ROLE_TOKENS, InputError, SPECIAL_TOKENS, checkFunctionDefinition, isObject, parseCallJson,
-  type BfclCategory, type BfclGroundTruth, type BfclItem, type CorpusDocument, type FunctionDefinition, type JsonValue, type ToolCall,
-} from '../../../src/index.js';
+import type { BfclGroundTruth } from '../../data/sources/bfcl.js';
+import type { CorpusDocument } from '../../data/document.js';
+import { CHAT_ROLE_TOKENS } from '../../tokenizer/chat-template.js';
+import { SPECIAL_TOKENS } from '../../tokenizer/types.js';
+import { checkFunctionDefinition, isObject, parseCallJson, type FunctionDefinition, type JsonValue, type ToolCall } from '../../tools/index.js';
+import { InputError } from '../../util/errors.js';
+import type { BfclCategory } from './categories.js';
+import type { BfclItem } from './items.js';
 
 const ROLE_OF_TOKEN = new Map(Object.entries(CHAT_ROLE_TOKENS).map(([role, token]) => [token, role]));
 
-/** BFCL items of the held-out instruction documents (one per document; others are skipped). */
+/** Items of the held-out instruction documents, one per document that reads back cleanly (others are skipped). */
 export function heldOutItems(evaluation: readonly CorpusDocument[]): BfclItem[] {
   const items: BfclItem[] = [];
   for (const document of evaluation) {
@@ -21,13 +28,42 @@ export function heldOutItems(evaluation: readonly CorpusDocument[]): BfclItem[] 
   return items;
 }
 
+/** What a page asks: function docs (one definition or a list, JSON), a question, an optional possible answer (JSON). */
+export interface QuestionInput {
+  functionsJson: string;
+  question: string;
+  /** BFCL possible answer, `[{"fn": {"param": [values]}}]`; empty or absent: no call expected (irrelevance). */
+  answerJson?: string;
+}
+
+/**
+ * One item of a typed question; its category follows from the counts of functions and expected calls.
+ * @throws InputError naming `function docs` or `expected answer` and the entry that is wrong
+ */
+export function questionItem(input: QuestionInput, id = 'playground'): BfclItem {
+  const functions = parseFunctions(input.functionsJson);
+  const answer = input.answerJson?.trim() ?? '';
+  const groundTruth = answer === '' ? [] : parseAnswer(answer);
+  const category = categoryOf(functions.length, groundTruth.length);
+  const itemId = `${category}_${id}`;
+  return {
+    id: itemId, category, groundTruth,
+    question: { id: itemId, turns: [[{ role: 'user', content: input.question }]], functions, source: id },
+  };
+}
+
 function itemOfInstruction(document: CorpusDocument, index: number): BfclItem | undefined {
   const turns = chatTurns(document.text);
   const system = turns.find((turn) => turn.role === 'system');
   const user = turns.find((turn) => turn.role === 'user');
   const calls = turns.filter((turn) => turn.role === 'tool_call').map((turn) => parseCallJson(turn.content));
   if (!system || !user || calls.length === 0 || calls.some((call) => !call.ok)) return undefined;
-  const functions = system.content.split('\n').filter((line) => line.startsWith('{')).map((line) => checkFunctionDefinition(JSON.parse(line)));
+  let functions: ReturnType<typeof checkFunctionDefinition>[];
+  try {
+    functions = system.content.split('\n').filter((line) => line.startsWith('{')).map((line) => checkFunctionDefinition(JSON.parse(line)));
+  } catch {
+    return undefined;
+  }
   if (functions.some((check) => !check.ok)) return undefined;
   const tools = functions.flatMap((check) => (check.ok ? [check.definition] : []));
   const expected = calls.flatMap((call) => (call.ok ? [call.call] : []));
@@ -59,8 +95,7 @@ function chatTurns(text: string): { role: string; content: string }[] {
   return turns;
 }
 
-/** The playground's functions: one definition or a list, each checked. */
-export function parseFunctions(json: string): FunctionDefinition[] {
+function parseFunctions(json: string): FunctionDefinition[] {
   const value = parseJson(json, 'function docs');
   const list = Array.isArray(value) ? value : [value];
   return list.map((entry, i) => {
@@ -70,8 +105,7 @@ export function parseFunctions(json: string): FunctionDefinition[] {
   });
 }
 
-/** The playground's expected answer: BFCL possible-answer calls `[{"fn": {"param": [values]}}]`. */
-export function parseAnswer(json: string): BfclGroundTruth[] {
+function parseAnswer(json: string): BfclGroundTruth[] {
   const value = parseJson(json, 'expected answer');
   const list = Array.isArray(value) ? value : [value];
   return list.map((entry, i) => {
@@ -88,8 +122,7 @@ export function parseAnswer(json: string): BfclGroundTruth[] {
   });
 }
 
-/** A BFCL category for a playground request, from its counts of functions and expected calls. */
-export function categoryOf(functions: number, calls: number): BfclCategory {
+function categoryOf(functions: number, calls: number): BfclCategory {
   if (calls === 0) return 'irrelevance';
   if (calls > 1) return functions > 1 ? 'parallel_multiple' : 'parallel';
   return functions > 1 ? 'multiple' : 'simple_python';
