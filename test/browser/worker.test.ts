@@ -72,10 +72,11 @@ describe('trainer worker in Chromium', () => {
     for (let i = 1; i < stepTimes.length; i++) {
       expect(firings.some((time) => time > stepTimes[i - 1] && time < stepTimes[i]), `timer fired during step ${i + 1}`).toBe(true);
     }
-    // No gap of 100 ms or more is the page's own work: none lies in a long task of the page (the page
-    // only receives ~10 small events a second). Gaps outside any task are the thread waiting for a core:
-    // on a shared 2-core machine their maximum follows the load (logged, not asserted).
+    // Issue 8: the longest gap stays under 100 ms (the page only receives ~10 small events a second), and
+    // none of 100 ms or more lies in a long task of the page. On a machine loaded by other jobs the first can
+    // fail with no page task in the gap: the thread waiting for a core (the message then shows the tasks).
     expect(gaps.over100InLongTask, describeGaps(gaps)).toBe(0);
+    expect(gaps.max, describeGaps(gaps)).toBeLessThan(100);
     expect(whole.reason).toBe('done');
     expect(steps.at(-1)).toMatchObject({ type: 'step', step: 2 * N, totalSteps: 2 * N, stage: 'train' });
     const straightWeights = await exportedWeights(straight);
