@@ -41,7 +41,7 @@ export function experimentSettings(scale = 1, items?: { heldOutItems: number; se
     recipe: {
       stage1: scaled({ ...tokens(8, 128, 120), train: { lr: 2e-3, warmupSteps: 8 } }),
       stage2: scaled({ ...tokens(8, 128, 60), train: { lr: 1.5e-3, warmupSteps: 4 } }),
-      stage3: scaled({ ...tokens(4, 768, 60), train: { lr: 1e-3, warmupSteps: 4 } }),
+      stage3: scaled({ ...tokens(4, 768, 100), train: { lr: 2e-3, warmupSteps: 6 } }),
     },
     checkpointEvery: 20,
     benchmark: { batchSize: 4, seqLen: 256, batches: 4, seed: 0 },
