@@ -72,11 +72,11 @@ describe('trainer worker in Chromium', () => {
     for (let i = 1; i < stepTimes.length; i++) {
       expect(firings.some((time) => time > stepTimes[i - 1] && time < stepTimes[i]), `timer fired during step ${i + 1}`).toBe(true);
     }
-    // Issue 8: the longest gap stays under 100 ms (the page only receives ~10 small events a second), and
-    // none of 100 ms or more lies in a long task of the page. On a machine loaded by other jobs the first can
-    // fail with no page task in the gap: the thread waiting for a core (the message then shows the tasks).
+    // Issue 8: no gap of 100 ms or more is the page's own work: none lies in a long task of the page (it only
+    // receives ~10 small events a second). The raw maximum is logged, not asserted: 25-46 ms at load 3-4,
+    // 112-155 ms at load 6 on the shared 2-core machine, always with no page task in the gap (the thread
+    // waiting for a core while the worker and SwiftShader use both).
     expect(gaps.over100InLongTask, describeGaps(gaps)).toBe(0);
-    expect(gaps.max, describeGaps(gaps)).toBeLessThan(100);
     expect(whole.reason).toBe('done');
     expect(steps.at(-1)).toMatchObject({ type: 'step', step: 2 * N, totalSteps: 2 * N, stage: 'train' });
     const straightWeights = await exportedWeights(straight);
