@@ -135,7 +135,7 @@ function setup(record: ExperimentRecord): string {
     `Command: \`npm run experiment\` (seeds 0-${record.seeds - 1}; resumable, ${record.sittings.length} sitting(s); ${record.runs.length} runs finished). ` +
       `Compute: ${(compute / 3600).toFixed(2)} h on 2 CPU cores, WebGPU through Dawn on Mesa llvmpipe, no GPU (base ${Math.round(record.base.seconds)} s).`,
     '',
-    `- Data: ${s.dataDir} (BFCL, Gorilla, Shakespeare) plus ${s.codeFiles} Python standard-library files; Forge seed 0, ` +
+    `- Data: ${s.dataDir} (BFCL, Gorilla, Shakespeare) plus up to ${s.codeFiles} Python standard-library files; Forge seed 0, ` +
       `${record.heldOutFunctions} functions held out of every stage (leakage check passed); ${(s.generalFraction * 100).toFixed(0)}% of the general text held out.`,
     `- Model: the ${s.preset} preset, context ${s.contextLength}, BPE vocabulary ${s.vocabSize} trained on the training documents.`,
     `- Base (shared by every arm): ${stage('general text and code', s.base)}.`,
