@@ -10,9 +10,10 @@ import * as tf from '../runtime/tfjs.js';
 import { runPipeline, type PipelineEvent, type PipelineInput } from '../recipe/pipeline.js';
 import { stageTrainOptions } from '../recipe/run-plan.js';
 import type { CheckpointInfo } from '../store/store.js';
-import { AbortedError, InputError } from '../util/errors.js';
+import { AbortedError } from '../util/errors.js';
 import type { PipelineRunEvent, TrainerState } from './protocol.js';
 import type { PipelineOutcome, PipelineStepEvent } from './recipe-protocol.js';
+import { RunControl } from './run-control.js';
 import { ProgressThrottle } from './run.js';
 
 /** What a {@link PipelineSession} runs. */
@@ -27,21 +28,10 @@ export interface PipelineParts {
   onHold(checkpoint: CheckpointInfo): Promise<void>;
 }
 
-type Interrupt = 'pause' | 'stop' | 'request';
-
-interface Waiter {
-  resolve(info: CheckpointInfo | undefined): void;
-  reject(error: unknown): void;
-}
-
 /** Drives one pipeline run; see the module comment. */
 export class PipelineSession {
-  state: TrainerState = 'idle';
   private readonly parts: PipelineParts;
-  private controller = new AbortController();
-  private interrupt: Interrupt | undefined;
-  private waiters: Waiter[] = [];
-  private resumeGate: (() => void) | undefined;
+  private readonly control: RunControl;
   /** The checkpoint saved last, or resumed from: where a later call continues. */
   private lastSaved: CheckpointInfo | undefined;
   private readonly throttle: ProgressThrottle<PipelineStepEvent>;
@@ -67,59 +57,59 @@ export class PipelineSession {
       this.unsent = [];
       parts.emit(event);
     });
+    this.control = new RunControl('the pipeline', (state) => parts.emit({ kind: 'state', state }));
+  }
+
+  get state(): TrainerState {
+    return this.control.state;
   }
 
   /** Runs the plan to its end or to a stop. */
   async run(): Promise<PipelineOutcome> {
     let resume = this.parts.resumeFrom !== undefined;
-    this.setState('training');
+    this.control.setState('training');
     try {
       for (;;) {
-        this.controller = new AbortController();
+        const signal = this.control.restart();
         try {
-          await runPipeline({ ...this.parts.input, resume, signal: this.controller.signal, onProgress: (event) => this.onEvent(event) });
+          await runPipeline({ ...this.parts.input, resume, signal, onProgress: (event) => this.onEvent(event) });
           return await this.end('done');
         } catch (error) {
           this.throttle.flush();
-          const why = this.interrupt;
+          const why = this.control.take();
           if (!(error instanceof AbortedError) || why === undefined) throw error;
-          this.interrupt = undefined;
           // What was trained is saved (or was saved before): later calls continue from the store, once it holds a checkpoint.
           resume = this.lastSaved !== undefined;
           if (why === 'stop' || (why === 'pause' && await this.hold())) return await this.end('stopped');
-          this.settle(this.lastSaved);
+          this.control.settle(this.lastSaved);
         }
       }
     } catch (error) {
-      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+      this.control.fail(error);
       throw error;
     } finally {
-      this.setState('idle');
+      this.control.setState('idle');
     }
   }
 
   /** Holds after the step in progress, its state saved; resolves once held. */
-  async pause(): Promise<void> {
-    if (this.state === 'paused') return;
-    await this.request('pause');
+  pause(): Promise<void> {
+    return this.control.pause();
   }
 
   resume(): void {
-    if (this.state !== 'paused') throw new InputError('trainer', `cannot resume: the pipeline is ${this.state}, not paused`);
-    this.resumeGate?.();
+    this.control.resume();
   }
 
   /** Ends after the step in progress, saving it; resolves with the checkpoint saved last. */
   stop(): Promise<CheckpointInfo | undefined> {
-    const stopped = this.request('stop');
-    if (this.state === 'paused') this.resumeGate?.();
-    return stopped;
+    return this.control.stop();
   }
 
   /** Saves after the step in progress and carries on from that checkpoint (a paused run is saved already). */
   async save(): Promise<CheckpointInfo | undefined> {
     if (this.state === 'paused') return this.lastSaved;
-    return this.request('request');
+    return this.control.request('request');
   }
 
   private onEvent(event: PipelineEvent): void {
@@ -148,7 +138,7 @@ export class PipelineSession {
   private async end(reason: PipelineOutcome['reason']): Promise<PipelineOutcome> {
     this.throttle.flush();
     if (this.lastSaved) await this.parts.onHold(this.lastSaved);
-    this.settle(this.lastSaved);
+    this.control.settle(this.lastSaved);
     const steps = [...this.losses.keys()].sort((a, b) => a - b);
     return {
       reason, globalStep: this.globalStep, totalSteps: this.totalSteps, losses: steps.map((step) => this.losses.get(step)!),
@@ -156,38 +146,9 @@ export class PipelineSession {
     };
   }
 
-  private request(why: Interrupt): Promise<CheckpointInfo | undefined> {
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      // A stop outranks a pause or a save asked for in the same step.
-      if (this.interrupt === undefined || why === 'stop') this.interrupt = why;
-      if (why === 'pause') this.setState('pausing');
-      if (why === 'stop') this.setState('stopping');
-      this.controller.abort();
-    });
-  }
-
-  /** Waits for a resume or a stop; true for a stop. */
+  /** The hand-over to the held model first, then the hold (see {@link RunControl.hold}). */
   private async hold(): Promise<boolean> {
     if (this.lastSaved) await this.parts.onHold(this.lastSaved);
-    this.setState('paused');
-    const resumed = new Promise<void>((resolve) => { this.resumeGate = resolve; });
-    this.settle(undefined);
-    await resumed;
-    this.resumeGate = undefined;
-    const stop = this.interrupt === 'stop';
-    this.interrupt = undefined;
-    this.setState(stop ? 'stopping' : 'training');
-    return stop;
-  }
-
-  private settle(info: CheckpointInfo | undefined): void {
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(info);
-  }
-
-  private setState(state: TrainerState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.parts.emit({ kind: 'state', state });
+    return this.control.hold();
   }
 }

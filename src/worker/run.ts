@@ -10,8 +10,9 @@ import type { Batch, ResumableBatchSource } from '../data/batch.js';
 import type { CheckpointInfo } from '../store/store.js';
 import { runTraining, type SaveRequest, type TrainProgress } from '../train/loop.js';
 import type { Trainer } from '../train/trainer.js';
-import { AbortedError, InputError } from '../util/errors.js';
+import { AbortedError } from '../util/errors.js';
 import type { AutosaveOptions, TrainerEvent, TrainerState, TrainOutcome } from './protocol.js';
+import { RunControl } from './run-control.js';
 
 /** Why a save happens, as the `saved` event tells it. */
 export type SaveReason = Extract<TrainerEvent, { type: 'saved' }>['reason'];
@@ -32,22 +33,10 @@ export interface RunParts {
   onStep(step: number, loss: number): void;
 }
 
-type Interrupt = 'pause' | 'stop' | 'request' | 'autosave';
-
-/** A pending request that the loop settles once it has acted on it. */
-interface Waiter {
-  resolve(info: CheckpointInfo | undefined): void;
-  reject(error: unknown): void;
-}
-
 /** Drives one run; see the module comment. */
 export class TrainingRun {
-  state: TrainerState = 'idle';
   private readonly parts: RunParts;
-  private controller = new AbortController();
-  private interrupt: Interrupt | undefined;
-  private waiters: Waiter[] = [];
-  private resumeGate: (() => void) | undefined;
+  private readonly control: RunControl<'autosave'>;
   private lastSavedAt = performance.now();
   private lastSaved: CheckpointInfo | undefined;
   /** Step of the state last saved (or loaded): a stop saves only what is newer. */
@@ -58,6 +47,11 @@ export class TrainingRun {
     this.parts = parts;
     this.lastSavedStep = parts.trainer.stepCount;
     this.throttle = new ProgressThrottle(parts.progressIntervalMs, parts.emit);
+    this.control = new RunControl('training', (state) => parts.emit({ type: 'state', state }));
+  }
+
+  get state(): TrainerState {
+    return this.control.state;
   }
 
   /** Trains to the end or to a stop. */
@@ -68,68 +62,60 @@ export class TrainingRun {
     const end = async (reason: TrainOutcome['reason']): Promise<TrainOutcome> => {
       this.throttle.flush();
       if (reason === 'stopped' && this.lastSavedStep !== trainer.stepCount) await this.saveNow('stop');
-      this.settle(this.lastSaved);
+      this.control.settle(this.lastSaved);
       return { reason, step: trainer.stepCount, losses, evaluations, checkpoint: this.lastSaved };
     };
-    this.setState('training');
+    this.control.setState('training');
     try {
       while (trainer.stepCount < trainer.options.steps) {
-        this.controller = new AbortController();
+        const signal = this.control.restart();
         try {
-          evaluations.push(...await runTraining(trainer, this.parts.source, this.runOptions(losses)));
+          evaluations.push(...await runTraining(trainer, this.parts.source, this.runOptions(losses, signal)));
         } catch (error) {
-          const why = this.interrupt;
+          const why = this.control.take();
           if (!(error instanceof AbortedError) || why === undefined) throw error;
-          this.interrupt = undefined;
           this.throttle.flush();
-          if (why === 'stop' || (why === 'pause' && await this.hold())) return await end('stopped');
+          if (why === 'stop' || (why === 'pause' && await this.control.hold())) return await end('stopped');
           if (why === 'pause') continue;
           // runTraining saves on an abort only after a step of its own: a save asked for before one is made here.
           if (this.lastSavedStep !== trainer.stepCount) await this.saveNow(why);
-          this.settle(this.lastSaved);
+          this.control.settle(this.lastSaved);
         }
       }
       return await end('done');
     } catch (error) {
       this.throttle.flush();
-      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+      this.control.fail(error);
       throw error;
     } finally {
-      this.setState('idle');
+      this.control.setState('idle');
     }
   }
 
   /** Holds after the step in progress; resolves once held. */
-  async pause(): Promise<void> {
-    if (this.state === 'paused') return;
-    await this.request('pause');
+  pause(): Promise<void> {
+    return this.control.pause();
   }
 
   resume(): void {
-    if (this.state !== 'paused') throw new InputError('trainer', `cannot resume: training is ${this.state}, not paused`);
-    this.resumeGate?.();
+    this.control.resume();
   }
 
   /** Ends after the step in progress, saving it (a paused run saves as it is). */
   stop(): Promise<CheckpointInfo | undefined> {
-    if (this.state === 'paused') {
-      const saved = this.request('stop');
-      this.resumeGate?.();
-      return saved;
-    }
-    return this.request('stop');
+    return this.control.stop();
   }
 
   /** Saves after the step in progress and carries on (a paused run saves at once). */
   save(): Promise<CheckpointInfo | undefined> {
     if (this.state === 'paused') return this.saveNow('request');
-    return this.request('request');
+    return this.control.request('request');
   }
 
-  private runOptions(losses: number[]): Parameters<typeof runTraining>[2] {
+  private runOptions(losses: number[], signal: AbortSignal): Parameters<typeof runTraining>[2] {
     const { evalBatches, evalEvery, autosave, stage } = this.parts;
     return {
-      evalBatches, evalEvery, saveEvery: autosave.everySteps, signal: this.controller.signal,
+      evalBatches, evalEvery, saveEvery: autosave.everySteps, signal,
       onProgress: (progress) => this.onProgress(progress, losses),
       onEval: ({ step, loss }) => this.parts.emit({ type: 'eval', stage, step, loss }),
       onSave: (request) => this.onSave(request),
@@ -146,17 +132,17 @@ export class TrainingRun {
       memory: { tensors: memory.numTensors, bytes: memory.numBytes },
     });
     const seconds = this.parts.autosave.everySeconds;
-    if (seconds && this.interrupt === undefined && performance.now() - this.lastSavedAt >= seconds * 1000) {
-      this.interrupt = 'autosave';
-      this.controller.abort();
+    if (seconds && this.control.interrupt === undefined && performance.now() - this.lastSavedAt >= seconds * 1000) {
+      this.control.interrupt = 'autosave';
+      this.control.controller.abort();
     }
   }
 
   private async onSave(request: SaveRequest): Promise<void> {
     if (request.reason !== 'abort') {
       await this.saveNow(request.reason, request);
-    } else if (this.interrupt !== 'pause') {
-      await this.saveNow(this.interrupt ?? 'request', request);
+    } else if (this.control.interrupt !== 'pause') {
+      await this.saveNow(this.control.interrupt ?? 'request', request);
     }
   }
 
@@ -168,40 +154,6 @@ export class TrainingRun {
     this.lastSavedAt = performance.now();
     this.parts.emit({ type: 'saved', checkpoint: info, reason });
     return info;
-  }
-
-  private request(why: Interrupt): Promise<CheckpointInfo | undefined> {
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      // A stop outranks a pause or a save asked for in the same step.
-      if (this.interrupt === undefined || why === 'stop') this.interrupt = why;
-      if (why === 'pause') this.setState('pausing');
-      if (why === 'stop') this.setState('stopping');
-      this.controller.abort();
-    });
-  }
-
-  /** Waits for a resume or a stop; true for a stop. */
-  private async hold(): Promise<boolean> {
-    this.setState('paused');
-    const resumed = new Promise<void>((resolve) => { this.resumeGate = resolve; });
-    this.settle(undefined);
-    await resumed;
-    this.resumeGate = undefined;
-    const stop = this.interrupt === 'stop';
-    this.interrupt = undefined;
-    this.setState(stop ? 'stopping' : 'training');
-    return stop;
-  }
-
-  private settle(info: CheckpointInfo | undefined): void {
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(info);
-  }
-
-  private setState(state: TrainerState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.parts.emit({ type: 'state', state });
   }
 }
 
