@@ -3,11 +3,10 @@
  * Python standard-library code, the held-out general text, the tokenizer (trained once, then read back
  * from the base model's checkpoint), the Forge corpus, and the BFCL items the arms are evaluated on.
  */
-import { join } from 'node:path';
-import { loadCorpusSources } from '../../src/cli/corpus-sources.js';
+import { loadCorpusSources, loadSharedBfclItems } from '../../src/cli/corpus-sources.js';
 import { tokenizerSample } from '../../src/cli/common.js';
 import {
-  bfclPrompt, buildForge, fileSource, holdOutGeneralText, loadBfclItems, selectItems, trainBpeTokenizer, trainedFunctions,
+  bfclPrompt, buildForge, holdOutGeneralText, selectItems, trainBpeTokenizer, trainedFunctions,
   type BfclItem, type CorpusDocument, type ForgeCorpus, type Tokenizer,
 } from '../../src/node.js';
 import { itemFunctions } from '../../src/eval/bfcl/summary.js';
@@ -24,8 +23,6 @@ export interface ExperimentData {
   /** What was left out, for the report. */
   notes: { stage3TooLong: number; stage3Kept: number; heldOutTooLong: number; heldOutAvailable: number; seenTooLong: number; seenAvailable: number };
 }
-
-const CALL_CATEGORIES = ['simple_python', 'multiple', 'parallel', 'parallel_multiple'];
 
 /** Builds the shared inputs; `tokenizer` is the base model's when it exists already. */
 export async function prepareData(settings: ExperimentSettings, log: (line: string) => void, tokenizer?: Tokenizer): Promise<ExperimentData> {
@@ -55,10 +52,7 @@ function fitStage3(corpus: ForgeCorpus, seqLen: number): { corpus: ForgeCorpus; 
 
 /** BFCL items whose prompt leaves room for the answer, split into held-out and seen, a seeded even selection of each. */
 async function loadItems(settings: ExperimentSettings, tokenizer: Tokenizer, seen: Set<string>) {
-  const bfcl = join(settings.dataDir, 'bfcl');
-  const questions = [...CALL_CATEGORIES, 'irrelevance'].map((name) => join(bfcl, `BFCL_v4_${name}.json`));
-  const answers = CALL_CATEGORIES.map((name) => join(bfcl, 'possible_answer', `BFCL_v4_${name}.json`));
-  const all = await loadBfclItems(questions, answers, { openPath: fileSource });
+  const all = await loadSharedBfclItems(settings.dataDir);
   const room = settings.contextLength - settings.evaluation.maxNewTokens;
   const fits = (item: BfclItem) => tokenizer.encode(bfclPrompt(item.question)).length <= room;
   const isHeldOut = (item: BfclItem) => itemFunctions(item).some((name) => !seen.has(name));

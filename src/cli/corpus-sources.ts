@@ -1,7 +1,18 @@
+import { join } from 'node:path';
 import {
-  InputError, fileSource, pythonStdlibDir, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
-  type CorpusDocument, type DocumentStream,
+  InputError, fileSource, loadBfclItems, pythonStdlibDir, readAll, readCodeDocuments, readSharedData, readTextDocuments, syntheticCorpus, walkFiles,
+  type BfclItem, type CorpusDocument, type DocumentStream,
 } from '../node.js';
+
+/** The BFCL categories of the shared data folder that expect calls (irrelevance expects none). */
+const BFCL_CALL_CATEGORIES = ['simple_python', 'multiple', 'parallel', 'parallel_multiple'];
+
+/** The BFCL items of the shared data folder: the four call categories with their answers, and irrelevance. */
+export function loadSharedBfclItems(dataDir: string): Promise<BfclItem[]> {
+  const questions = [...BFCL_CALL_CATEGORIES, 'irrelevance'].map((name) => join(dataDir, 'bfcl', `BFCL_v4_${name}.json`));
+  const answers = BFCL_CALL_CATEGORIES.map((name) => join(dataDir, 'bfcl', 'possible_answer', `BFCL_v4_${name}.json`));
+  return loadBfclItems(questions, answers, { openPath: fileSource });
+}
 
 /** Where the `forge` and `mix-search` commands take their documents from. */
 export interface CorpusSourceOptions {

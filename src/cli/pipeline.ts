@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AbortedError, CheckpointError, DEFAULT_PIPELINE_PLAN, InputError, LlamaModel, NonFiniteError, SAMPLE_TOOLS, buildForge,
-  errorMessage, evaluateFunctionCalling, fileSource, formatEvaluationReport, holdOutGeneralText, initNodeBackend, loadBfclItems, loadCheckpointAt,
+  errorMessage, evaluateFunctionCalling, formatEvaluationReport, holdOutGeneralText, initNodeBackend, loadCheckpointAt,
   loadTokenizer, openCheckpointFolder, parseCheckpoint, parsePipelinePlanFile, runPipeline, selectItems, syntheticBfclItems,
   trainedFunctions, type BenchmarkPoint, type BfclItem, type CheckpointFolder, type CorpusDocument, type ForgeCorpus,
   type PipelineBase, type PipelineEvent, type PipelinePlanFile, type TrainProgress,
@@ -12,7 +12,7 @@ import {
   BACKEND_OPTION, CORPUS_OPTIONS, formatDuration, interruptOnCtrlC, log, progressPrinter, requireFile, requireFolder, shellQuote,
   tokenizerFor, tokenizerSample,
 } from './common.js';
-import { loadCorpusSources } from './corpus-sources.js';
+import { loadCorpusSources, loadSharedBfclItems } from './corpus-sources.js';
 import type { OptionValues } from './options.js';
 import { describeCheckpoint } from './run-folder.js';
 
@@ -191,10 +191,7 @@ async function evaluationItems(corpus: ForgeCorpus, dataDir: string | undefined,
     const seen = SAMPLE_TOOLS.filter((tool) => !corpus.evalFunctions.includes(tool.name));
     return syntheticBfclItems([...heldOut, ...seen], SAMPLE_TOOLS, { perFunction: 8, seed });
   }
-  const names = ['simple_python', 'multiple', 'parallel', 'parallel_multiple'];
-  const questions = [...names, 'irrelevance'].map((name) => join(dataDir, 'bfcl', `BFCL_v4_${name}.json`));
-  const answers = names.map((name) => join(dataDir, 'bfcl', 'possible_answer', `BFCL_v4_${name}.json`));
-  return loadBfclItems(questions, answers, { openPath: fileSource }).catch((error: unknown) => {
+  return loadSharedBfclItems(dataDir).catch((error: unknown) => {
     throw error instanceof CheckpointError ? error : new InputError('--data-dir', `cannot read the BFCL files: ${errorMessage(error)}`);
   });
 }
