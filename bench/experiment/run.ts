@@ -18,9 +18,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initNodeBackend, resolveConfig, type PipelineEvent } from '../../src/node.js';
+import { initNodeBackend, resolveConfig, type PipelineBase, type PipelineEvent } from '../../src/node.js';
 import { armStages, EXPERIMENT_ARMS, type ExperimentArm } from '../../src/recipe/experiment.js';
 import { parsePipelinePlan } from '../../src/recipe/pipeline-plan.js';
+import type { StagePlan } from '../../src/recipe/run-plan.js';
 import { evaluateRun, loadRunModel, readJson, trainRun, writeJsonAtomic, type EvalResult, type TrainResult } from './arm.js';
 import { renderCurves } from './chart.js';
 import { renderExperiment, replaceExperimentSection, type ArmRun, type ExperimentRecord } from './report.js';
@@ -65,8 +66,8 @@ function progressLine(name: string): (event: PipelineEvent) => void {
   };
 }
 
-function pipelinePlan(stages: ExperimentSettings['base'][] | ReturnType<typeof armStages>, s: ExperimentSettings) {
-  return parsePipelinePlan({ stages: stages as never, checkpointEvery: s.checkpointEvery, benchmark: s.benchmark });
+function pipelinePlan(stages: StagePlan[], s: ExperimentSettings) {
+  return parsePipelinePlan({ stages, checkpointEvery: s.checkpointEvery, benchmark: s.benchmark });
 }
 
 async function trainBase(data: ExperimentData): Promise<TrainResult> {
@@ -75,10 +76,10 @@ async function trainBase(data: ExperimentData): Promise<TrainResult> {
   return trainRun(join(out, 'base'), { config, tokenizer: data.tokenizer }, plan, data, 0, progressLine('base'));
 }
 
-async function runArm(arm: ExperimentArm, seed: number, data: ExperimentData, baseTrain: TrainResult): Promise<void> {
+/** Trains and evaluates one arm for one seed from `base` (the base run's last checkpoint). */
+async function runArm(arm: ExperimentArm, seed: number, data: ExperimentData, base: PipelineBase): Promise<void> {
   const name = `${arm} seed ${seed}`;
   const dir = join(out, `${arm}-seed${seed}`);
-  const base = await loadRunModel(join(out, 'base'), baseTrain.finalCheckpoint);
   const train = await trainRun(dir, base, pipelinePlan(armStages(arm, settings.recipe, seed), settings), data, seed, progressLine(name));
   let lastTenth = -1;
   const evaluation: EvalResult = await evaluateRun(dir, train.finalCheckpoint, data, settings.evaluation.maxNewTokens, (done, total) => {
@@ -121,10 +122,11 @@ async function train(): Promise<void> {
   const baseTokenizer = baseDone ? (await loadRunModel(join(out, 'base'), baseDone.finalCheckpoint)).tokenizer : undefined;
   const data = await prepareData(settings, log, baseTokenizer);
   const baseTrain = await trainBase(data);
+  const base = await loadRunModel(join(out, 'base'), baseTrain.finalCheckpoint);
   const save = () => saveRecord(baseTrain, data.notes, data.corpus.evalFunctions.length, { startedAt, seconds: (performance.now() - started) / 1000 });
   for (let seed = 0; seed < seeds; seed++) {
     for (const arm of EXPERIMENT_ARMS) {
-      await runArm(arm, seed, data, baseTrain);
+      await runArm(arm, seed, data, base);
       save();
     }
   }
