@@ -1,7 +1,8 @@
 /**
  * Scale-out to PyTorch: the library trains the nano model on Forge Stage I, exports the run, and Debian's
  * torchrun (2 processes, gloo, CPU, float32) continues it with python/hephaestus_torch; the library continues
- * the same checkpoint at the same time, and imports what PyTorch wrote. The library side runs on WebGPU (Dawn
+ * the same checkpoint too (first, so that Dawn and torch never share the two cores), and imports what
+ * PyTorch wrote. The library side runs on WebGPU (Dawn
  * over Mesa llvmpipe, float32): six times faster than the tfjs CPU backend for the nano step here.
  *
  * Same batches by construction: the run folder's shards hold the rows the library's PackedDataset serves,
@@ -29,7 +30,7 @@ import { learningRate } from '../../src/train/schedule.js';
 import { Trainer, type StepResult } from '../../src/train/trainer.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { nodeWebGPU } from '../setup/node-webgpu.js';
-import { checkTorch, readMetrics, relative, runTrainer, startTrainer, type TorchRun } from '../setup/torchrun.js';
+import { checkTorch, killGroup, readMetrics, relative, runTrainer, startTrainer, type TorchRun } from '../setup/torchrun.js';
 
 /** Stage I: 22 steps of 4 x 2 rows of 32 tokens; the library trains 2, PyTorch the other 20. */
 const PLAN: StagePlan = {
@@ -50,6 +51,8 @@ let library: StepResult[];
 let torch: TorchRun;
 
 beforeAll(async () => {
+  const started = Date.now();
+  const phase = (what: string) => console.info(`scale-out setup: ${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
   checkTorch();
   expect((await nodeWebGPU()).name).toBe('webgpu');
   dir = mkdtempSync(join(tmpdir(), 'hephaestus-scale-out-'));
@@ -70,10 +73,13 @@ beforeAll(async () => {
   model.dispose();
   await writeRunDir(runDir, exportRun({ checkpoint, checkpointSource: 'library', corpus, tokenizer, stages: [PLAN] }));
 
-  // PyTorch and the library continue from the same checkpoint, side by side.
-  const running = await startTrainer(runDir, ['--out', 'out', '--check-sync-every', '1', '--save-every', '5', ...TORCH_ARGS], { processes: 2 });
-  library = await continueInLibrary(checkpoint, MATCHED_STEPS);
-  torch = await running.done;
+  // The library and PyTorch continue from the same checkpoint, one after the other. Each phase is timed
+  // and has a deadline, so a hang names its phase in the failure instead of timing out the hook.
+  phase(`library trained ${LIBRARY_STEPS} steps and exported the run`);
+  library = await withDeadline(continueInLibrary(checkpoint, MATCHED_STEPS), 300_000, 'the library continuing the checkpoint');
+  phase(`library continued ${MATCHED_STEPS} steps`);
+  torch = await runTrainer(runDir, ['--out', 'out', '--check-sync-every', '1', '--save-every', '5', ...TORCH_ARGS], { processes: 2 });
+  phase(`torchrun exited (code ${torch.code})`);
 }, 900_000);
 
 afterAll(() => {
@@ -93,6 +99,19 @@ async function continueInLibrary(files: CheckpointFiles, steps: number): Promise
   trainer.dispose();
   model.dispose();
   return results;
+}
+
+/** The promise's value, or an error naming `what` when it takes longer than `ms`. */
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** max|ours - ref| / max|ref|. */
@@ -210,7 +229,7 @@ describe('a killed rank or a killed run', () => {
     void paused.done.then(() => (ended = true));
     while (!existsSync(marker) && !ended) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(ended, 'the run ended before it reached the save of step 9').toBe(false);
-    process.kill(-paused.pid, 'SIGKILL');
+    killGroup(paused.pid);
     const killedRun = await paused.done;
     expect(killedRun.output).toContain('from out-kill/stage1-step-000005: stage1 step 5 of 22, row 40');
     expect(existsSync(join(out, 'stage1-step-000009'))).toBe(true);

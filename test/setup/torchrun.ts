@@ -44,25 +44,53 @@ export interface TorchProcess {
   done: Promise<TorchRun>;
 }
 
+/** How long a trainer run may take before the helper kills it: the runs here take 10-60 s. */
+const RUN_DEADLINE_MS = 300_000;
+
 /**
  * Starts `torchrun --nproc_per_node=N -m hephaestus_torch.train RUN_DIR ...args` in the run folder (its own
  * process group, so that a test can kill the whole run), or with `processes: 0` the trainer as one plain
  * Python process. `--redirects 1 --tee 1`: Debian's torchrun 1.13 on Python 3.11 fails with its defaults.
+ * Gloo is pinned to the loopback interface, so the host name's address never matters. A run still alive
+ * after `deadlineMs` is killed (its output then says so), so a hang fails its test with the output instead
+ * of outliving the test's timeout.
  */
-export async function startTrainer(runDir: string, args: string[], options: { processes: number; env?: Record<string, string> }): Promise<TorchProcess> {
+export async function startTrainer(runDir: string, args: string[],
+  options: { processes: number; env?: Record<string, string>; deadlineMs?: number }): Promise<TorchProcess> {
   const trainer = ['-m', 'hephaestus_torch.train', '.', ...args];
   const command = options.processes === 0
     ? [PYTHON, trainer]
     : [TORCHRUN, [`--nproc_per_node=${options.processes}`, '--nnodes=1', '--master_addr=127.0.0.1', `--master_port=${await freePort()}`,
       '--redirects', '1', '--tee', '1', ...trainer]];
   const child = spawn(command[0] as string, command[1] as string[], {
-    cwd: runDir, detached: true, env: { ...process.env, OMP_NUM_THREADS: '1', ...options.env },
+    cwd: runDir, detached: true, env: { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo', ...options.env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const done = new Promise<TorchRun>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, output })));
+  const deadlineMs = options.deadlineMs ?? RUN_DEADLINE_MS;
+  const deadline = setTimeout(() => {
+    output += `\n[test helper] still running after ${deadlineMs / 1000} s: the process group was killed\n`;
+    killGroup(child.pid!);
+  }, deadlineMs);
+  const done = new Promise<TorchRun>((resolve) => {
+    // 'close' waits for the output pipes too; a grandchild that keeps them open must not hang the test.
+    child.once('exit', (code, signal) => {
+      clearTimeout(deadline);
+      setTimeout(() => resolve({ code, signal, output }), 10_000).unref();
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, output }));
+  });
   return { pid: child.pid!, done };
+}
+
+/** SIGKILL to a run's whole process group (torchrun and its workers); a group already gone is fine. */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 /** Runs the trainer to its end. */
