@@ -197,7 +197,7 @@ export function renderReport(res: BenchResults): string {
   if (res.package) out.push(...renderPackage(res.package));
 
   out.push('## How to reproduce', '');
-  out.push('`npm run bench` (about 25 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
+  out.push('`npm run bench` (about 35 minutes on 2 idle cores; `npm run bench -- --quick` for a smoke run that ' +
     'writes nothing unless `--out FILE` is given; `npm run bench -- --only package` re-measures the package section ' +
     'alone, in place). Run it on an idle machine: llvmpipe shares the CPU ' +
     'with everything else. Kernel sets are rows in `bench/variants.ts`; matmul variants are `MATMUL_VARIANTS` ' +

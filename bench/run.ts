@@ -4,7 +4,7 @@
  * Forge corpus pipeline and what a web app installs and ships (bench/package-bench.ts); writes
  * BENCHMARKS.md. Progress goes to stderr.
  *
- *   npm run bench                       full run (about 25 minutes on 2 idle cores), writes BENCHMARKS.md
+ *   npm run bench                       full run (about 35 minutes on 2 idle cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            smoke run, few iterations; prints the report, writes nothing
  *   ... --out FILE                      write the report to FILE instead
  *   ... --json FILE                     also write every raw sample as JSON
