@@ -15,7 +15,10 @@ export interface PackOptions {
   seqLen: number;
   /** Seeds the document order and each epoch's sequence order. */
   seed: number;
-  /** Id appended after every document (`<|endoftext|>`). */
+  /**
+   * Id appended after every document (`<|endoftext|>`). It is trained when the document's last token is:
+   * a response that ends its document is followed by the end the model must learn to emit, so that it stops.
+   */
   separator: number;
   /** Id filling the unused end of a row (never trained on). */
   pad: number;
@@ -153,7 +156,7 @@ class RowPacker {
     const ids = Array.from(document.ids);
     const mask = document.mask ? Array.from(document.mask) : ids.map(() => 1);
     ids.push(this.options.separator);
-    mask.push(this.options.mode === 'whole' ? 0 : 1);
+    mask.push(mask.length === 0 ? 1 : mask[mask.length - 1]);
     this.stats.documents += 1;
     if (this.options.mode === 'whole') {
       const room = this.width - (this.tokens.length % this.width);

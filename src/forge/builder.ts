@@ -140,7 +140,8 @@ export interface PackStageOptions {
 
 /**
  * Packs one stage for training: the base stage and Stages I and II as a continuous stream (loss on
- * every token), Stage III document by document with the loss on the responses only.
+ * every token), Stage III document by document with the loss on the responses (and the end of text
+ * after the last one) only.
  */
 export function packStage(corpus: ForgeCorpus, stage: Stage, options: PackStageOptions): PackedDataset {
   const { special } = options.tokenizer;

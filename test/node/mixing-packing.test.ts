@@ -94,23 +94,31 @@ describe('packing with a resumable cursor', () => {
     }
   });
 
-  it('whole mode never splits a document, masks padding and separators, and counts truncations', () => {
+  it('whole mode never splits a document, trains a separator only after a trained last token, never padding, and counts truncations', () => {
     const chats: TokenizedDocument[] = [
       { ids: [5, 6, 7, 8], mask: [0, 0, 1, 1] },
       { ids: Array.from({ length: 30 }, (_, i) => 20 + i), mask: Array(30).fill(1) },
       { ids: [9, 9, 9], mask: [0, 1, 1] },
+      { ids: [4, 3], mask: [1, 0] },
     ];
     const dataset = PackedDataset.build(chats, { ...options, mode: 'whole' }, 1);
     expect(dataset.stats.truncated).toBe(1);
     const rows = dataset.batchesOfEpoch();
+    const trainedAfter = new Map<number, number[]>();
     for (const row of rows) {
+      const tokens = [row.inputs[0], ...Array.from(row.targets)];
       row.targets.forEach((target, i) => {
-        if (target === 0 || target === 1) expect(row.mask[i]).toBe(0);
+        if (target === options.pad) expect(row.mask[i]).toBe(0);
+        if (target === options.separator) trainedAfter.set(tokens[i], [...(trainedAfter.get(tokens[i]) ?? []), row.mask[i]]);
       });
     }
+    // The separators after 8 and 9 (trained) are trained; the one after 3 (untrained) is not; the cut
+    // document lost its separator.
+    expect(Object.fromEntries(trainedAfter)).toEqual({ 8: [1], 9: [1], 3: [0] });
     const masked = rows.flatMap((row) => Array.from(row.targets).filter((_, i) => row.mask[i] === 1));
-    expect(masked).toEqual(expect.arrayContaining([7, 8, 9]));
+    expect(masked).toEqual(expect.arrayContaining([7, 8, 9, 4]));
     expect(masked).not.toContain(5);
+    expect(masked).not.toContain(3);
   });
 });
 

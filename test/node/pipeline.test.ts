@@ -146,12 +146,13 @@ describe('runPipeline', () => {
 });
 
 describe('Stage III loss', () => {
-  it('counts answer turns only: a prompt token never carries loss, and changing prompt targets leaves the loss unchanged', async () => {
+  it('counts answer turns and the end of text after them only: a prompt token never carries loss, and changing prompt targets leaves the loss unchanged', async () => {
     const dataset = packStage(corpus, 'stage3', { seqLen: 192, batchSize: 2, seed: 4, tokenizer });
     const { special } = tokenizer;
     const openers = new Map([[special.system, 'system'], [special.user, 'user'], [special.assistant, 'assistant'], [special.toolCall, 'tool_call'], [special.toolResult, 'tool_result']]);
     let trained = 0;
     let roleTokens = 0;
+    let stops = 0;
     for (const batch of dataset.batchesOfEpoch()) {
       for (let row = 0; row < batch.batchSize; row++) {
         let role: string | undefined;
@@ -162,6 +163,12 @@ describe('Stage III loss', () => {
           if (opens !== undefined) role = opens;
           if (batch.mask[at] === 0) continue;
           trained += 1;
+          if (target === special.endOfText) {
+            // The end of the document, right after the answer's closing <|end|>: the model learns to stop.
+            expect(i > 0 && batch.targets[at - 1] === special.endOfTurn && batch.mask[at - 1] === 1, `row ${row} position ${i}: a trained end of text`).toBe(true);
+            stops += 1;
+            continue;
+          }
           // Independent of the mask code: walk the turn markers of the row itself.
           expect(role === 'assistant' || role === 'tool_call', `row ${row} position ${i} in a ${role} turn`).toBe(true);
           if (opens !== undefined) roleTokens += 1;
@@ -171,6 +178,7 @@ describe('Stage III loss', () => {
     }
     expect(trained).toBeGreaterThan(0);
     expect(roleTokens).toBeGreaterThan(0);
+    expect(stops).toBeGreaterThan(0);
 
     const model = LlamaModel.create(config, { seed: 1 });
     const trainer = new Trainer(model, { steps: 1 });
